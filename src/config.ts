@@ -1,0 +1,364 @@
+/**
+ * Pipeline configuration: the typed options, their defaults and the up-front validation. Every
+ * validation message names the option's path and the value it got.
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
+
+export type StartPosition = 'TRIM_HORIZON' | 'LATEST' | string;
+
+export interface S3EmitterConfig {
+  type: 's3';
+  bucket: string;
+  /** @defaultValue '' */
+  prefix?: string;
+  /** @defaultValue false */
+  gzip?: boolean;
+  region?: string;
+  endpoint?: string;
+  /** @defaultValue false (true when `endpoint` is set) */
+  forcePathStyle?: boolean;
+}
+
+export interface FileEmitterConfig {
+  type: 'file';
+  /** Directory the batches are written under. @defaultValue './output' */
+  dir?: string;
+  /** @defaultValue '' */
+  prefix?: string;
+  /** @defaultValue false */
+  gzip?: boolean;
+}
+
+/** Discards every batch after counting it: for measuring the pipeline itself. */
+export interface DiscardEmitterConfig {
+  type: 'discard';
+}
+
+export type EmitterConfig = S3EmitterConfig | FileEmitterConfig | DiscardEmitterConfig;
+
+export interface KinesisSourceConfig {
+  type: 'kinesis';
+}
+
+/** Replays NDJSON or line files, one per shard (`<dir>/<shardId>.ndjson`), loaded into memory. */
+export interface FileSourceConfig {
+  type: 'files';
+  dir: string;
+}
+
+export type SourceConfig = KinesisSourceConfig | FileSourceConfig;
+
+/** What a user writes (JSON file, JS module or object passed to `new Pipeline`). */
+export interface PipelineOptions {
+  /** Application name: the first part of every checkpoint key. */
+  app: string;
+  /** Kinesis stream name. */
+  stream: string;
+  kinesis?: { region?: string; endpoint?: string; maxAttempts?: number };
+  /** Where a shard without a checkpoint starts. @defaultValue 'TRIM_HORIZON' */
+  startPosition?: StartPosition;
+  /** Checkpoint store: Redis when `redis` is set (or `REDIS_URL` is), else a file. */
+  checkpoint?: { redis?: string; file?: string; intervalMs?: number };
+  transform?: { module?: string; threads?: number; windowRecords?: number; windowsInFlight?: number };
+  buffer?: { maxRecords?: number; maxBytes?: number; maxAgeMs?: number };
+  emitter?: EmitterConfig & { threads?: number };
+  deadLetter?: { dir?: string };
+  reader?: { maxRecordsPerCall?: number; pollIntervalMs?: number; maxBytesInFlight?: number };
+  shards?: { discoveryIntervalMs?: number; hostThreads?: number };
+  restart?: { baseMs?: number; maxMs?: number; maxRestarts?: number; windowMs?: number; slowRetryMs?: number };
+  source?: SourceConfig;
+  shutdownTimeoutMs?: number;
+  logLevel?: LogLevel;
+}
+
+/** The configuration after defaults and validation: every field present, every path absolute. */
+export interface ResolvedConfig {
+  app: string;
+  stream: string;
+  kinesis: { region: string; endpoint?: string; maxAttempts: number };
+  startPosition: StartPosition;
+  checkpoint: { redis?: string; file: string; intervalMs: number };
+  transform: { module?: string; threads: number; windowRecords: number; windowsInFlight: number };
+  buffer: { maxRecords: number; maxBytes: number; maxAgeMs: number };
+  emitter: (S3EmitterConfig & { prefix: string; gzip: boolean; forcePathStyle: boolean; region: string } |
+    FileEmitterConfig & { dir: string; prefix: string; gzip: boolean } | DiscardEmitterConfig) & { threads: number };
+  deadLetter: { dir: string };
+  reader: { maxRecordsPerCall: number; pollIntervalMs: number; maxBytesInFlight: number };
+  shards: { discoveryIntervalMs: number; hostThreads?: number };
+  restart: { baseMs: number; maxMs: number; maxRestarts: number; windowMs: number; slowRetryMs: number };
+  source: SourceConfig;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+/** Every default in one place. */
+export const DEFAULTS = {
+  kinesis: { region: 'us-east-1', maxAttempts: 5 },
+  startPosition: 'TRIM_HORIZON',
+  checkpoint: { file: './checkpoints.json', intervalMs: 1000 },
+  transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4 },
+  buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
+  emitter: { type: 'file', dir: './output', prefix: '', gzip: false, threads: 1 },
+  deadLetter: { dir: './dead-letter' },
+  reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 1000, maxBytesInFlight: 32 * 1024 * 1024 },
+  shards: { discoveryIntervalMs: 10_000 },
+  restart: { baseMs: 500, maxMs: 30_000, maxRestarts: 10, windowMs: 60_000, slowRetryMs: 60_000 },
+  shutdownTimeoutMs: 30_000,
+  logLevel: 'info',
+} as const;
+
+type Obj = Record<string, unknown>;
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function section(input: Obj, key: string, allowed: readonly string[]): Obj {
+  const value = input[key];
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(key, `must be an object, got ${show(value)}`);
+  }
+  noUnknownKeys(value as Obj, allowed, `${key}.`);
+  return value as Obj;
+}
+
+function noUnknownKeys(obj: Obj, allowed: readonly string[], prefix: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(`${prefix}${key}`, `is not a known option (known: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+function str(obj: Obj, key: string, path: string, fallback?: string): string {
+  const value = obj[key];
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError(path, `must be a non-empty string, got ${show(value)}`);
+  }
+  return value;
+}
+
+function optStr(obj: Obj, key: string, path: string): string | undefined {
+  return obj[key] === undefined ? undefined : str(obj, key, path);
+}
+
+function int(obj: Obj, key: string, path: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    throw new ConfigError(path, `must be ${what}${max < Number.MAX_SAFE_INTEGER ? ` no larger than ${max}` : ''}, got ${show(value)}`);
+  }
+  return value;
+}
+
+function bool(obj: Obj, key: string, path: string, fallback: boolean): boolean {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigError(path, `must be true or false, got ${show(value)}`);
+  return value;
+}
+
+function url(obj: Obj, key: string, path: string, protocols: string[]): string | undefined {
+  const value = optStr(obj, key, path);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(path, `must be a URL (${protocols.join(' or ')}), got ${show(redactUrl(value))}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(path, `must use ${protocols.join(' or ')}, got ${show(redactUrl(value))}`);
+  }
+  return value;
+}
+
+/** A URL with its password replaced, for messages and logs. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  }
+}
+
+function path(baseDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+export interface ResolveContext {
+  /** Folder relative paths resolve from (the config file's folder). @defaultValue process.cwd() */
+  baseDir?: string;
+  /** Environment consulted for `REDIS_URL`. @defaultValue process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** Validates `input` and fills in defaults. Throws a ConfigError naming the first bad option. */
+export function resolveConfig(input: unknown, context: ResolveContext = {}): ResolvedConfig {
+  const baseDir = context.baseDir ?? process.cwd();
+  const env = context.env ?? process.env;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError('config', `must be an object, got ${show(input)}`);
+  }
+  const root = input as Obj;
+  noUnknownKeys(root, ['app', 'stream', 'kinesis', 'startPosition', 'checkpoint', 'transform', 'buffer', 'emitter',
+    'deadLetter', 'reader', 'shards', 'restart', 'source', 'shutdownTimeoutMs', 'logLevel'], '');
+
+  const app = str(root, 'app', 'app');
+  if (/[:\s]/.test(app)) throw new ConfigError('app', `must not contain ':' or spaces, got ${show(app)}`);
+  const stream = str(root, 'stream', 'stream');
+  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(stream)) {
+    throw new ConfigError('stream', `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(stream)}`);
+  }
+
+  const k = section(root, 'kinesis', ['region', 'endpoint', 'maxAttempts']);
+  const kinesis = {
+    region: str(k, 'region', 'kinesis.region', env.AWS_REGION ?? DEFAULTS.kinesis.region),
+    endpoint: url(k, 'endpoint', 'kinesis.endpoint', ['http:', 'https:']),
+    maxAttempts: int(k, 'maxAttempts', 'kinesis.maxAttempts', DEFAULTS.kinesis.maxAttempts),
+  };
+
+  const startPosition = str(root, 'startPosition', 'startPosition', DEFAULTS.startPosition);
+  if (startPosition !== 'TRIM_HORIZON' && startPosition !== 'LATEST' &&
+      !(/^\d{4}-\d{2}-\d{2}T/.test(startPosition) && Number.isFinite(Date.parse(startPosition)))) {
+    throw new ConfigError('startPosition', `must be "TRIM_HORIZON", "LATEST" or an ISO timestamp, got ${show(startPosition)}`);
+  }
+
+  const c = section(root, 'checkpoint', ['redis', 'file', 'intervalMs']);
+  const redisUrl = url(c, 'redis', 'checkpoint.redis', ['redis:', 'rediss:']) ??
+    (c.file === undefined && env.REDIS_URL ? url({ r: env.REDIS_URL }, 'r', 'REDIS_URL', ['redis:', 'rediss:']) : undefined);
+  const checkpoint = {
+    redis: redisUrl,
+    file: path(baseDir, str(c, 'file', 'checkpoint.file', DEFAULTS.checkpoint.file)),
+    intervalMs: int(c, 'intervalMs', 'checkpoint.intervalMs', DEFAULTS.checkpoint.intervalMs),
+  };
+
+  const t = section(root, 'transform', ['module', 'threads', 'windowRecords', 'windowsInFlight']);
+  const module = optStr(t, 'module', 'transform.module');
+  const transform = {
+    module: module === undefined ? undefined : path(baseDir, module),
+    threads: int(t, 'threads', 'transform.threads', DEFAULTS.transform.threads, 1, 256),
+    windowRecords: int(t, 'windowRecords', 'transform.windowRecords', DEFAULTS.transform.windowRecords, 1, 10_000),
+    windowsInFlight: int(t, 'windowsInFlight', 'transform.windowsInFlight', DEFAULTS.transform.windowsInFlight, 1, 64),
+  };
+
+  const b = section(root, 'buffer', ['maxRecords', 'maxBytes', 'maxAgeMs']);
+  const buffer = {
+    maxRecords: int(b, 'maxRecords', 'buffer.maxRecords', DEFAULTS.buffer.maxRecords),
+    maxBytes: int(b, 'maxBytes', 'buffer.maxBytes', DEFAULTS.buffer.maxBytes),
+    maxAgeMs: int(b, 'maxAgeMs', 'buffer.maxAgeMs', DEFAULTS.buffer.maxAgeMs),
+  };
+
+  const emitter = resolveEmitter(root.emitter, baseDir);
+
+  const d = section(root, 'deadLetter', ['dir']);
+  const deadLetter = { dir: path(baseDir, str(d, 'dir', 'deadLetter.dir', DEFAULTS.deadLetter.dir)) };
+
+  const r = section(root, 'reader', ['maxRecordsPerCall', 'pollIntervalMs', 'maxBytesInFlight']);
+  const reader = {
+    maxRecordsPerCall: int(r, 'maxRecordsPerCall', 'reader.maxRecordsPerCall', DEFAULTS.reader.maxRecordsPerCall, 1, 10_000),
+    pollIntervalMs: int(r, 'pollIntervalMs', 'reader.pollIntervalMs', DEFAULTS.reader.pollIntervalMs, 0),
+    maxBytesInFlight: int(r, 'maxBytesInFlight', 'reader.maxBytesInFlight', DEFAULTS.reader.maxBytesInFlight),
+  };
+
+  const s = section(root, 'shards', ['discoveryIntervalMs', 'hostThreads']);
+  const shards = {
+    discoveryIntervalMs: int(s, 'discoveryIntervalMs', 'shards.discoveryIntervalMs', DEFAULTS.shards.discoveryIntervalMs),
+    hostThreads: s.hostThreads === undefined ? undefined : int(s, 'hostThreads', 'shards.hostThreads', 1, 1, 256),
+  };
+
+  const rs = section(root, 'restart', ['baseMs', 'maxMs', 'maxRestarts', 'windowMs', 'slowRetryMs']);
+  const restart = {
+    baseMs: int(rs, 'baseMs', 'restart.baseMs', DEFAULTS.restart.baseMs),
+    maxMs: int(rs, 'maxMs', 'restart.maxMs', DEFAULTS.restart.maxMs),
+    maxRestarts: int(rs, 'maxRestarts', 'restart.maxRestarts', DEFAULTS.restart.maxRestarts),
+    windowMs: int(rs, 'windowMs', 'restart.windowMs', DEFAULTS.restart.windowMs),
+    slowRetryMs: int(rs, 'slowRetryMs', 'restart.slowRetryMs', DEFAULTS.restart.slowRetryMs),
+  };
+  if (restart.maxMs < restart.baseMs) {
+    throw new ConfigError('restart.maxMs', `must be >= restart.baseMs (${restart.baseMs}), got ${restart.maxMs}`);
+  }
+
+  const source = resolveSource(root.source, baseDir);
+  const shutdownTimeoutMs = int(root, 'shutdownTimeoutMs', 'shutdownTimeoutMs', DEFAULTS.shutdownTimeoutMs);
+  const logLevel = str(root, 'logLevel', 'logLevel', DEFAULTS.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got ${show(logLevel)}`);
+  }
+
+  return { app, stream, kinesis, startPosition, checkpoint, transform, buffer, emitter, deadLetter, reader, shards,
+    restart, source, shutdownTimeoutMs, logLevel };
+}
+
+function resolveEmitter(value: unknown, baseDir: string): ResolvedConfig['emitter'] {
+  if (value === undefined) return { ...DEFAULTS.emitter, dir: path(baseDir, DEFAULTS.emitter.dir) };
+  const e = section({ emitter: value }, 'emitter', ['type', 'threads', 'bucket', 'prefix', 'gzip', 'region', 'endpoint',
+    'forcePathStyle', 'dir']);
+  const type = e.type;
+  const threads = int(e, 'threads', 'emitter.threads', DEFAULTS.emitter.threads, 1, 64);
+  const only = (keys: string[]) => noUnknownKeys(e, ['type', 'threads', ...keys], `emitter.`);
+  switch (type) {
+    case 's3': {
+      only(['bucket', 'prefix', 'gzip', 'region', 'endpoint', 'forcePathStyle']);
+      const bucket = str(e, 'bucket', 'emitter.bucket');
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+        throw new ConfigError('emitter.bucket', `must be an S3 bucket name (3-63 of a-z 0-9 . -), got ${show(bucket)}`);
+      }
+      const endpoint = url(e, 'endpoint', 'emitter.endpoint', ['http:', 'https:']);
+      return {
+        type, bucket, threads, endpoint,
+        prefix: prefix(e, 'emitter.prefix'),
+        gzip: bool(e, 'gzip', 'emitter.gzip', false),
+        region: str(e, 'region', 'emitter.region', process.env.AWS_REGION ?? DEFAULTS.kinesis.region),
+        forcePathStyle: bool(e, 'forcePathStyle', 'emitter.forcePathStyle', endpoint !== undefined),
+      };
+    }
+    case 'file':
+      only(['dir', 'prefix', 'gzip']);
+      return {
+        type, threads,
+        dir: path(baseDir, str(e, 'dir', 'emitter.dir', DEFAULTS.emitter.dir)),
+        prefix: prefix(e, 'emitter.prefix'),
+        gzip: bool(e, 'gzip', 'emitter.gzip', false),
+      };
+    case 'discard':
+      only([]);
+      return { type, threads };
+    default:
+      throw new ConfigError('emitter.type', `must be one of "s3", "file", "discard", got ${show(type)}`);
+  }
+}
+
+function prefix(e: Obj, p: string): string {
+  const value = e.prefix;
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || value.startsWith('/') || value.includes('..')) {
+    throw new ConfigError(p, `must be a relative key prefix such as "clicks/", got ${show(value)}`);
+  }
+  return value;
+}
+
+function resolveSource(value: unknown, baseDir: string): SourceConfig {
+  if (value === undefined) return { type: 'kinesis' };
+  const s = section({ source: value }, 'source', ['type', 'dir']);
+  if (s.type === 'kinesis') {
+    noUnknownKeys(s, ['type'], 'source.');
+    return { type: 'kinesis' };
+  }
+  if (s.type === 'files') return { type: 'files', dir: path(baseDir, str(s, 'dir', 'source.dir')) };
+  throw new ConfigError('source.type', `must be "kinesis" or "files", got ${show(s.type)}`);
+}

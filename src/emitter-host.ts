@@ -1,0 +1,45 @@
+/**
+ * An emitter thread: serves `emit` to the shard actors connected to it, retries failed writes that
+ * are worth retrying, and acknowledges every stored batch to the supervisor.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { retry } from './backoff.js';
+import { createEmitter } from './create-emitter.js';
+import { describeError } from './errors.js';
+import { createForwardingLogger } from './logger.js';
+import type { EmitBatch, EmitterApi, EmitterEvent, EmitterThreadData } from './protocol.js';
+import { serve } from './rpc.js';
+
+/** Attempts per batch inside the emitter before the shard actor is failed (and restarted). */
+const EMIT_ATTEMPTS = 6;
+
+export type EmitterControl = { type: 'connect'; port: MessagePort } | { type: 'close' };
+
+export function runEmitterHost(data: EmitterThreadData, parent: MessagePort): void {
+  const post = (event: EmitterEvent | { type: 'closed' }) => parent.postMessage(event);
+  const logger = createForwardingLogger(post, { emitter: data.emitterIndex });
+  const emitter = createEmitter(data.config.emitter);
+
+  const api: EmitterApi = {
+    async emit(batch: EmitBatch) {
+      const view = { ...batch, data: new Uint8Array(batch.data) };
+      const { location } = await retry(() => emitter.emit(view), {
+        attempts: EMIT_ATTEMPTS,
+        onRetry: (err, attempt, delayMs) => logger.warn(
+          { shardId: batch.shardId, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, attempt, delayMs, error: describeError(err) },
+          'emit failed; retrying'),
+      });
+      post({ type: 'ack', shardId: batch.shardId, generation: batch.generation, batchNo: batch.batchNo, lastSeq: batch.lastSeq,
+        count: batch.count, bytes: batch.data.byteLength, location });
+      return { location };
+    },
+  };
+
+  parent.on('message', (msg: EmitterControl) => {
+    if (msg.type === 'connect') serve(api, msg.port);
+    else if (msg.type === 'close') {
+      emitter.close().catch((err) => logger.error({ error: describeError(err) }, 'closing the emitter failed'))
+        .finally(() => post({ type: 'closed' }));
+    }
+  });
+}

@@ -1,0 +1,14 @@
+// Piscina pool thread: runs the user's transform module over whole windows.
+// The SDK's Node-version notice is printed once by the main thread; not again per thread.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { handleTransformTask } from '../src/transform-task.js';
+
+export default async function (task: Parameters<typeof handleTransformTask>[1]) {
+  const result = await handleTransformTask((workerData as { module?: string }).module, task);
+  if (!result) return null;
+  return move({
+    get [transferableSymbol]() { return [result.data, result.offsets.buffer, result.keptIndex.buffer]; },
+    get [valueSymbol]() { return result; },
+  } as never);
+}
