@@ -1,0 +1,83 @@
+import test from 'ava';
+import { resolveConfig, DEFAULTS } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const base = { app: 'clicks-to-s3', stream: 'clicks' };
+const resolve = (extra: Record<string, unknown>, env: Record<string, string> = {}) =>
+  resolveConfig({ ...base, ...extra }, { baseDir: '/srv/app', env });
+
+test('defaults fill every option', (t) => {
+  const c = resolve({});
+  t.is(c.startPosition, 'TRIM_HORIZON');
+  t.deepEqual(c.buffer, DEFAULTS.buffer);
+  t.is(c.emitter.type, 'file');
+  t.is(c.checkpoint.redis, undefined);
+  t.is(c.checkpoint.file, '/srv/app/checkpoints.json');
+  t.is(c.deadLetter.dir, '/srv/app/dead-letter');
+  t.deepEqual(c.source, { type: 'kinesis' });
+});
+
+test('relative paths resolve from the config folder', (t) => {
+  const c = resolve({ transform: { module: './transform.js' }, deadLetter: { dir: 'dl' }, emitter: { type: 'file', dir: '/abs/out' } });
+  t.is(c.transform.module, '/srv/app/transform.js');
+  t.is(c.deadLetter.dir, '/srv/app/dl');
+  t.is(c.emitter.type === 'file' && c.emitter.dir, '/abs/out');
+});
+
+test('REDIS_URL selects Redis when the config names no store', (t) => {
+  t.is(resolve({}, { REDIS_URL: 'redis://127.0.0.1:6379' }).checkpoint.redis, 'redis://127.0.0.1:6379');
+  t.is(resolve({ checkpoint: { file: './cp.json' } }, { REDIS_URL: 'redis://127.0.0.1:6379' }).checkpoint.redis, undefined);
+});
+
+test('the example config from the README is valid', (t) => {
+  const c = resolve({
+    kinesis: { region: 'us-east-1', endpoint: 'http://127.0.0.1:4567' },
+    startPosition: 'TRIM_HORIZON',
+    checkpoint: { redis: 'redis://127.0.0.1:6379' },
+    transform: { module: './transform.js', threads: 2 },
+    buffer: { maxRecords: 500, maxBytes: 1048576, maxAgeMs: 1000 },
+    emitter: { type: 's3', bucket: 'events', prefix: 'clicks/', gzip: false, endpoint: 'http://127.0.0.1:4569', forcePathStyle: true, region: 'us-east-1' },
+    deadLetter: { dir: './dead-letter' },
+  });
+  t.is(c.emitter.type, 's3');
+  t.is(c.transform.threads, 2);
+});
+
+const bad: Array<[string, Record<string, unknown>, string]> = [
+  ['missing app', { app: undefined }, 'app must be a non-empty string, got undefined'],
+  ['app with a colon', { app: 'a:b' }, 'app must not contain \':\' or spaces, got "a:b"'],
+  ['bad stream name', { stream: 'no spaces' }, 'stream must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "no spaces"'],
+  ['unknown top-level key', { bufer: {} }, 'bufer is not a known option'],
+  ['unknown nested key', { buffer: { maxRecord: 5 } }, 'buffer.maxRecord is not a known option'],
+  ['string count', { buffer: { maxBytes: 'abc' } }, 'buffer.maxBytes must be a positive integer, got "abc"'],
+  ['zero records', { buffer: { maxRecords: 0 } }, 'buffer.maxRecords must be a positive integer, got 0'],
+  ['fractional age', { buffer: { maxAgeMs: 1.5 } }, 'buffer.maxAgeMs must be a positive integer, got 1.5'],
+  ['section not an object', { buffer: 5 }, 'buffer must be an object, got 5'],
+  ['bad start position', { startPosition: 'yesterday' }, 'startPosition must be "TRIM_HORIZON", "LATEST" or an ISO timestamp, got "yesterday"'],
+  ['bad redis url', { checkpoint: { redis: 'http://x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://x/"'],
+  ['password hidden', { checkpoint: { redis: 'http://u:secret@x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://u:***@x/"'],
+  ['bad endpoint', { kinesis: { endpoint: 'not a url' } }, 'kinesis.endpoint must be a URL (http: or https:), got "not a url"'],
+  ['unknown emitter', { emitter: { type: 'ftp' } }, 'emitter.type must be one of "s3", "file", "discard", got "ftp"'],
+  ['s3 without bucket', { emitter: { type: 's3' } }, 'emitter.bucket must be a non-empty string, got undefined'],
+  ['bad bucket', { emitter: { type: 's3', bucket: 'Bad_Bucket' } }, 'emitter.bucket must be an S3 bucket name (3-63 of a-z 0-9 . -), got "Bad_Bucket"'],
+  ['option of another emitter', { emitter: { type: 'file', bucket: 'b' } }, 'emitter.bucket is not a known option'],
+  ['gzip not boolean', { emitter: { type: 'file', gzip: 'yes' } }, 'emitter.gzip must be true or false, got "yes"'],
+  ['absolute prefix', { emitter: { type: 'file', prefix: '/etc/' } }, 'emitter.prefix must be a relative key prefix such as "clicks/", got "/etc/"'],
+  ['too many threads', { transform: { threads: 1000 } }, 'transform.threads must be a positive integer no larger than 256, got 1000'],
+  ['negative poll', { reader: { pollIntervalMs: -1 } }, 'reader.pollIntervalMs must be a non-negative integer, got -1'],
+  ['restart max below base', { restart: { baseMs: 1000, maxMs: 10 } }, 'restart.maxMs must be >= restart.baseMs (1000), got 10'],
+  ['bad source', { source: { type: 'kafka' } }, 'source.type must be "kinesis" or "files", got "kafka"'],
+  ['bad log level', { logLevel: 'loud' }, 'logLevel must be one of debug, info, warn, error, silent, got "loud"'],
+];
+
+for (const [name, extra, message] of bad) {
+  test(`config error: ${name}`, (t) => {
+    const err = t.throws(() => resolve(extra), { instanceOf: ConfigError });
+    t.true(err!.message.startsWith(message), `got: ${err!.message}`);
+    t.is(err!.code, 'CONFIG_INVALID');
+  });
+}
+
+test('a config that is not an object', (t) => {
+  t.throws(() => resolveConfig([], {}), { message: 'config must be an object, got []' });
+});

@@ -1,0 +1,131 @@
+// Real components for the integration tests: kinesalite and s3rver in-process on free ports, the
+// local Redis, and small helpers to produce records and read back what landed.
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
+import { createKinesisClient } from '../../src/kinesis-client.js';
+import { startLocalKinesis, startLocalS3, type LocalKinesis, type LocalS3 } from '../../src/local-emulators.js';
+import { createS3Client } from '../../src/s3-client.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let counter = 0;
+/** A name no other test uses (streams, apps, buckets). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+export interface Env {
+  kinesis: LocalKinesis;
+  s3: LocalS3;
+  kinesisClient: KinesisClient;
+  s3Client: S3Client;
+  tmp: string;
+  bucket: string;
+  close(): Promise<void>;
+}
+
+export async function startEnv(bucket = 'test-bucket'): Promise<Env> {
+  const tmp = await mkdtemp(join(tmpdir(), 'kc-test-'));
+  const kinesis = await startLocalKinesis();
+  const s3 = await startLocalS3(join(tmp, 's3'), [bucket]);
+  const kinesisClient = createKinesisClient({ region: 'us-east-1', endpoint: kinesis.endpoint });
+  const s3Client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+  return {
+    kinesis, s3, kinesisClient, s3Client, tmp, bucket,
+    async close() {
+      kinesisClient.destroy();
+      s3Client.destroy();
+      await s3.close();
+      await kinesis.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Produced {
+  /** Last sequence number written to each shard. */
+  lastSeq: Map<string, string>;
+  /** Shard of every record, by its id. */
+  shardOf: Map<string, string>;
+}
+
+/** Puts JSON records `{ id, ...extra(i) }`, 500 per call, retrying failed entries. */
+export async function produce(client: KinesisClient, stream: string, ids: string[],
+  extra: (id: string) => Record<string, unknown> = () => ({}), produced: Produced = { lastSeq: new Map(), shardOf: new Map() }): Promise<Produced> {
+  for (let start = 0; start < ids.length; start += 500) {
+    let batch = ids.slice(start, start + 500);
+    for (let attempt = 0; batch.length > 0; attempt++) {
+      if (attempt > 20) throw new Error('PutRecords kept failing');
+      const res = await client.send(new PutRecordsCommand({
+        StreamName: stream,
+        Records: batch.map((id) => ({ Data: Buffer.from(JSON.stringify({ id, ...extra(id) })), PartitionKey: id })),
+      }));
+      const failed: string[] = [];
+      res.Records!.forEach((r, k) => {
+        if (r.ErrorCode) return failed.push(batch[k]);
+        produced.shardOf.set(batch[k], r.ShardId!);
+        const prev = produced.lastSeq.get(r.ShardId!);
+        if (!prev || BigInt(prev) < BigInt(r.SequenceNumber!)) produced.lastSeq.set(r.ShardId!, r.SequenceNumber!);
+      });
+      batch = failed;
+    }
+  }
+  return produced;
+}
+
+export function ids(prefix: string, n: number, from = 0): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${from + i}`);
+}
+
+/** Every object in the bucket (under prefix), as { key, lines }. */
+export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Promise<Array<{ key: string; lines: string[] }>> {
+  const out: Array<{ key: string; lines: string[] }> = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      let body = Buffer.from(await obj.Body!.transformToByteArray());
+      if (o.Key!.endsWith('.gz')) body = gunzipSync(body);
+      const text = body.toString('utf8');
+      if (!text.endsWith('\n')) throw new Error(`object ${o.Key} does not end with a newline`);
+      out.push({ key: o.Key!, lines: text.slice(0, -1).split('\n') });
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+/** Every record line in the bucket, parsed. */
+export async function readRecords<T = { id: string }>(s3: S3Client, bucket: string, prefix = ''): Promise<T[]> {
+  return (await readObjects(s3, bucket, prefix)).flatMap((o) => o.lines.map((l) => JSON.parse(l) as T));
+}
+
+export async function redisGet(key: string): Promise<string | null> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true });
+  try {
+    return await r.get(key);
+  } finally {
+    r.disconnect();
+  }
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Counts how many times each id occurs. */
+export function countIds(records: Array<{ id: string }>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of records) m.set(r.id, (m.get(r.id) ?? 0) + 1);
+  return m;
+}

@@ -1,0 +1,43 @@
+// Pipeline options for the integration tests: real kinesalite, s3rver and Redis, short timers.
+import { join } from 'node:path';
+import type { PipelineOptions } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
+import { REDIS_URL, type Env } from './components.js';
+
+export function fixture(name: string): string {
+  return new URL(`../fixtures/${name}`, import.meta.url).pathname;
+}
+
+export function testOptions(env: Env, app: string, stream: string, extra: Partial<PipelineOptions> = {}): PipelineOptions {
+  return {
+    app,
+    stream,
+    kinesis: { endpoint: env.kinesis.endpoint },
+    checkpoint: { redis: REDIS_URL, intervalMs: 100 },
+    transform: { module: fixture('transform-tag.js'), threads: 2, windowRecords: 250 },
+    buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 200 },
+    emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true },
+    deadLetter: { dir: join(env.tmp, stream, 'dead-letter') },
+    reader: { pollIntervalMs: 100 },
+    shards: { discoveryIntervalMs: 300 },
+    restart: { baseMs: 50, maxMs: 500 },
+    shutdownTimeoutMs: 15_000,
+    ...extra,
+  };
+}
+
+export interface CapturedLog {
+  level: string;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** A Logger that keeps every line for assertions (and prints errors when KC_TEST_LOG is set). */
+export function captureLogger(): Logger & { lines: CapturedLog[] } {
+  const lines: CapturedLog[] = [];
+  const make = (level: string) => (fields: object, msg = '') => {
+    lines.push({ level, msg, fields: fields as Record<string, unknown> });
+    if (process.env.KC_TEST_LOG) process.stderr.write(`${level} ${msg} ${JSON.stringify(fields)}\n`);
+  };
+  return { lines, debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+}

@@ -1,0 +1,104 @@
+import test from 'ava';
+import { Pipeline } from '../src/pipeline.js';
+import { createStream } from '../src/create-stream.js';
+import { compareSequence } from '../src/sequence.js';
+import { countIds, ids, produce, readObjects, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
+import { captureLogger, testOptions } from './helpers/pipeline-options.js';
+
+let env: Env;
+test.before(async () => { env = await startEnv(); });
+test.after.always(async () => { await env?.close(); });
+
+test.serial('4 shards x 5,000 records: every record in S3 once, checkpoints at each shard\'s last sequence number', async (t) => {
+  const stream = uniqueName('s3-all');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 4);
+  const all = ids('r', 20_000);
+  const produced = await produce(env.kinesisClient, stream, all);
+  t.is(produced.lastSeq.size, 4, 'records reached all 4 shards');
+
+  const logger = captureLogger();
+  const pipeline = new Pipeline(testOptions(env, app, stream), { logger });
+  await pipeline.start();
+  await waitFor(() => pipeline.stats().recordsEmitted >= all.length && pipeline.isIdle(300), 90_000, 'all records emitted and committed');
+  const stats = await pipeline.stop();
+  t.is(stats.recordsRead, 20_000);
+  t.is(stats.recordsEmitted, 20_000);
+  t.is(stats.restarts, 0);
+
+  const objects = await readObjects(env.s3Client, env.bucket, `${stream}/`);
+  const records = objects.flatMap((o) => o.lines.map((l) => JSON.parse(l) as { id: string; shard: string; seq: string }));
+  const counts = countIds(records);
+  t.is(counts.size, 20_000);
+  t.true([...counts.values()].every((c) => c === 1), 'no duplicates in a clean run');
+  for (const o of objects) {
+    const [, yyyy, mm, dd, shard, range] = o.key.match(/^[^/]+\/(\d{4})\/(\d{2})\/(\d{2})\/(shardId-\d+)\/(\d+-\d+)$/) ?? [];
+    t.truthy(yyyy && mm && dd && shard && range, `key layout: ${o.key}`);
+    const seqs = o.lines.map((l) => JSON.parse(l) as { shard: string; seq: string });
+    t.true(seqs.every((r) => r.shard === shard), 'an object holds one shard');
+    for (let i = 1; i < seqs.length; i++) t.true(compareSequence(seqs[i - 1].seq, seqs[i].seq) < 0, 'records in sequence order');
+    t.true(o.lines.length <= 500, 'maxRecords respected');
+  }
+  for (const [shardId, lastSeq] of produced.lastSeq) {
+    t.is(await redisGet(`${app}:checkpoint:${stream}:${shardId}`), lastSeq, `checkpoint of ${shardId}`);
+    t.is(stats.checkpoints[shardId], lastSeq);
+  }
+  t.false(logger.lines.some((l) => l.level === 'error'), 'no errors logged');
+});
+
+test.serial('restart from checkpoint: a second run emits only the new records', async (t) => {
+  const stream = uniqueName('s3-restart');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 2);
+  await produce(env.kinesisClient, stream, ids('first', 1500));
+  const first = new Pipeline(testOptions(env, app, stream), { logger: captureLogger() });
+  await first.start();
+  await waitFor(() => first.stats().recordsEmitted >= 1500 && first.isIdle(300), 60_000, 'first run done');
+  await first.stop();
+
+  await produce(env.kinesisClient, stream, ids('second', 700));
+  const second = new Pipeline(testOptions(env, app, stream), { logger: captureLogger() });
+  await second.start();
+  await waitFor(() => second.stats().recordsEmitted >= 700 && second.isIdle(500), 60_000, 'second run done');
+  const stats = await second.stop();
+  t.is(stats.recordsRead, 700, 'the second run read only what came after the checkpoints');
+  t.is(stats.recordsEmitted, 700);
+  const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+  t.is(counts.size, 2200);
+  t.true([...counts.values()].every((c) => c === 1));
+});
+
+test.serial('gzip objects get .gz keys and decompress to the records', async (t) => {
+  const stream = uniqueName('s3-gzip');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 1);
+  await produce(env.kinesisClient, stream, ids('g', 300));
+  const pipeline = new Pipeline(testOptions(env, app, stream, {
+    emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true, gzip: true },
+  }), { logger: captureLogger() });
+  await pipeline.start();
+  await waitFor(() => pipeline.stats().recordsEmitted >= 300 && pipeline.isIdle(300), 60_000, 'done');
+  await pipeline.stop();
+  const objects = await readObjects(env.s3Client, env.bucket, `${stream}/`);
+  t.true(objects.length > 0 && objects.every((o) => o.key.endsWith('.gz')));
+  t.is(countIds(objects.flatMap((o) => o.lines.map((l) => JSON.parse(l) as { id: string }))).size, 300);
+});
+
+test.serial('a missing bucket is a clear error and the checkpoint does not move', async (t) => {
+  const stream = uniqueName('s3-nobucket');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 1);
+  await produce(env.kinesisClient, stream, ids('n', 50));
+  const logger = captureLogger();
+  const pipeline = new Pipeline(testOptions(env, app, stream, {
+    emitter: { type: 's3', bucket: 'no-such-bucket', endpoint: env.s3.endpoint, forcePathStyle: true },
+  }), { logger });
+  await pipeline.start();
+  await waitFor(() => pipeline.stats().restarts >= 1, 30_000, 'the actor to fail');
+  const stats = await pipeline.stop();
+  const failure = logger.lines.find((l) => l.level === 'error' && l.msg.includes('shard actor failed'));
+  t.truthy(failure);
+  t.regex(String(failure!.fields.error), /S3 PutObject s3:\/\/no-such-bucket\/.* failed: NoSuchBucket/);
+  t.is(stats.recordsEmitted, 0);
+  t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
+});
