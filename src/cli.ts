@@ -52,6 +52,8 @@ async function runUntilSignalled(pipeline: Pipeline, idleExitMs?: number): Promi
     const ac = new AbortController();
     await Promise.race([pipeline.waitUntilIdle(idleExitMs, ac.signal), pipeline.done()]);
     ac.abort();
+  } else {
+    await pipeline.done();
   }
   await pipeline.stop();
 }

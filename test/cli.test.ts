@@ -1,0 +1,132 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createStream } from '../src/create-stream.js';
+import type { PipelineOptions } from '../src/config.js';
+import { countIds, ids, produce, readObjects, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
+import { fixture, testOptions } from './helpers/pipeline-options.js';
+
+const CLI = new URL('../src/cli.js', import.meta.url).pathname;
+
+let env: Env;
+test.before(async () => { env = await startEnv(); });
+test.after.always(async () => { await env?.close(); });
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], options: { onStart?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    options.onStart?.(child);
+  });
+}
+
+async function writeConfig(name: string, config: unknown): Promise<string> {
+  const dir = join(env.tmp, 'configs', name);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'config.json');
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+test('bad config: exit code 1 and a message naming the key and the value', async (t) => {
+  const file = await writeConfig(uniqueName('bad'), { app: 'a', stream: 's', buffer: { maxBytes: 'abc' } });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /buffer\.maxBytes must be a positive integer, got "abc"/);
+});
+
+test('unreadable config and usage errors exit non-zero', async (t) => {
+  const missing = await cli(['run', join(env.tmp, 'nope.json')]);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /nope\.json could not be read/);
+  const usage = await cli(['frobnicate']);
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /unknown command "frobnicate"/);
+  const shards = await cli(['create-stream', 'x', '--shards', 'many']);
+  t.is(shards.code, 2);
+  t.regex(shards.stderr, /--shards must be a positive integer, got "many"/);
+});
+
+test('a missing transform module is a startup error naming the file', async (t) => {
+  const stream = uniqueName('nomod');
+  await createStream(env.kinesisClient, stream, 1);
+  const file = await writeConfig(stream, { ...testOptions(env, uniqueName('app'), stream), transform: { module: './no-such-transform.js', threads: 1 } });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /transform module .*no-such-transform\.js failed to load: the file does not exist/);
+});
+
+test('a transform module with a wrong export names the export', async (t) => {
+  const stream = uniqueName('badexport');
+  await createStream(env.kinesisClient, stream, 1);
+  const file = await writeConfig(stream, { ...testOptions(env, uniqueName('app'), stream), transform: { module: fixture('transform-bad-export.js'), threads: 1 } });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /transform-bad-export\.js: export toRecord must be a function, got number/);
+});
+
+test('a stream that does not exist is a clear startup error', async (t) => {
+  const file = await writeConfig(uniqueName('nostream'), testOptions(env, uniqueName('app'), uniqueName('missing-stream')));
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /listing shards of stream missing-stream-\S+ failed: ResourceNotFoundException/);
+});
+
+test.serial('killed with SIGKILL mid-run, then rerun: every record present at least once', async (t) => {
+  const stream = uniqueName('sigkill');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 2);
+  const all = ids('s', 4000);
+  await produce(env.kinesisClient, stream, all);
+  const options: PipelineOptions = testOptions(env, app, stream, {
+    transform: { module: fixture('transform-slow.js'), threads: 2, windowRecords: 100 },
+    buffer: { maxRecords: 200, maxBytes: 1 << 20, maxAgeMs: 200 },
+    logLevel: 'warn',
+  });
+  const file = await writeConfig(stream, options);
+  const killed = await cli(['run', file], {
+    onStart: (child) => {
+      void waitFor(async () => (await readObjects(env.s3Client, env.bucket, `${stream}/`)).length >= 3, 60_000, 'some objects written')
+        .then(() => child.kill('SIGKILL'));
+    },
+  });
+  t.is(killed.signal, 'SIGKILL');
+  const partial = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+  t.true(partial.size < all.length, `killed mid-run (${partial.size} stored)`);
+
+  const rerun = await cli(['run', file, '--idle-exit', '1000']);
+  t.is(rerun.code, 0, rerun.stderr);
+  const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+  t.true(all.every((id) => (counts.get(id) ?? 0) >= 1), 'every record present at least once');
+  t.not(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
+});
+
+test.serial('SIGTERM drains, checkpoints and exits 0', async (t) => {
+  const stream = uniqueName('sigterm');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 1);
+  const produced = await produce(env.kinesisClient, stream, ids('g', 500));
+  const file = await writeConfig(stream, testOptions(env, app, stream, { logLevel: 'info' }));
+  const run = await cli(['run', file], {
+    onStart: (child) => {
+      void waitFor(async () => (await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`)) === produced.lastSeq.get('shardId-000000000000'), 60_000, 'caught up')
+        .then(() => child.kill('SIGTERM'));
+    },
+  });
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stderr, /SIGTERM received; draining/);
+  t.regex(run.stderr, /pipeline stopped/);
+  t.is(countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`)).size, 500);
+});
