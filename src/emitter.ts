@@ -8,6 +8,8 @@ export interface EmitterBatch {
   /** Records back to back, each followed by "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
   data: Uint8Array;
   offsets: Uint32Array;
+  /** Sequence number of each record (for sinks that key rows by shard and sequence). */
+  sequenceNumbers: string[];
   /** When the batch was cut (ms since the epoch): dates the object key. */
   createdAt: number;
 }

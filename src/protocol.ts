@@ -51,7 +51,9 @@ export interface EmitBatch {
   count: number;
   /** Records, each followed by "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
   data: ArrayBuffer;
-  offsets: Uint32Array;  /** When the batch was cut, ms since the epoch (dates the object key). */
+  offsets: Uint32Array;  /** Sequence number of each record. */
+  sequenceNumbers: string[];
+  /** When the batch was cut, ms since the epoch (dates the object key). */
   createdAt: number;
 }
 

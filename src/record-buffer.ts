@@ -27,6 +27,8 @@ export interface FlushedBatch {
   /** Records back to back, each ending with "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
   data: ArrayBuffer;
   offsets: Uint32Array;
+  /** Sequence number of each record in the batch. */
+  sequenceNumbers: string[];
 }
 
 interface Segment {
@@ -39,6 +41,7 @@ const EMPTY = new ArrayBuffer(0);
 
 export class RecordBuffer {
   private segments: Segment[] = [];
+  private seqs: string[] = [];
   private count = 0;
   private bytes = 0;
   private firstSeq: string | null = null;
@@ -102,6 +105,7 @@ export class RecordBuffer {
         }
         this.count++;
         this.bytes += len;
+        this.seqs.push(seq);
         j++;
         if (this.count >= this.limits.maxRecords) {
           closeSegment(j);
@@ -139,8 +143,9 @@ export class RecordBuffer {
       offsets[count] = pos;
       data = out.buffer;
     }
-    const batch: FlushedBatch = { firstSeq: this.firstSeq!, lastSeq: this.lastSeq!, count, bytes: this.bytes, data, offsets };
+    const batch: FlushedBatch = { firstSeq: this.firstSeq!, lastSeq: this.lastSeq!, count, bytes: this.bytes, data, offsets, sequenceNumbers: this.seqs };
     this.segments = [];
+    this.seqs = [];
     this.count = 0;
     this.bytes = 0;
     this.firstSeq = null;

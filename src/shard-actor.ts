@@ -218,7 +218,7 @@ export class ShardActor {
     }
     const message: EmitBatch = {
       shardId, generation: this.generation, batchNo, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, count: batch.count,
-      data: batch.data, offsets: batch.offsets, createdAt: Date.now(),
+      data: batch.data, offsets: batch.offsets, sequenceNumbers: batch.sequenceNumbers, createdAt: Date.now(),
     };
     const bytes = batch.bytes;
     this.bytesInFlight += bytes;

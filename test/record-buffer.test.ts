@@ -20,6 +20,7 @@ test('cuts exactly at maxRecords, even inside one window', (t) => {
   t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count]), [['10', '12', 3], ['13', '15', 3]]);
   t.is(text(batches[0]), 'r10\nr11\nr12\n');
   t.deepEqual([...batches[1].offsets], [0, 4, 8, 12]);
+  t.deepEqual(batches[1].sequenceNumbers, ['13', '14', '15']);
   t.is(buf.size, 1);
   const rest = buf.flush()!;
   t.deepEqual([rest.firstSeq, rest.lastSeq, rest.count, text(rest)], ['16', '16', 1, 'r16\n']);
@@ -47,6 +48,7 @@ test('batches cover filtered records, so their range is contiguous', (t) => {
   const s = seqs(1, 6);
   const batches = buf.add(s, result(s, [1, 3, 4]));
   t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count, text(b)]), [['1', '4', 2, 'r2\nr4\n']]);
+  t.deepEqual(batches[0].sequenceNumbers, ['2', '4']);
   const rest = buf.flush()!;
   t.deepEqual([rest.firstSeq, rest.lastSeq, rest.count], ['5', '6', 1]);
 });
