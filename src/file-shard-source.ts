@@ -1,11 +1,11 @@
 /**
  * A source that replays files instead of reading Kinesis: every `<shardId>.ndjson` (or `.jsonl`,
  * `.txt`) file in a directory is one shard, every line one record, its sequence number the line
- * number. The whole file is loaded into memory when the shard is opened, and the shard ends (it is
- * checkpointed as SHARD_END) at the end of the file. Useful for replaying captured data and for
+ * number. Files are read a chunk at a time (memory does not grow with their size), and a shard ends
+ * (it is checkpointed as SHARD_END) at the end of its file. Useful for replaying captured data and for
  * measuring the pipeline without a network in the way.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectorError } from './errors.js';
 import type { StartAt } from './protocol.js';
@@ -37,36 +37,65 @@ export class FileShardSource implements ShardSource {
   async close(): Promise<void> {}
 }
 
+const CHUNK_BYTES = 1 << 20;
+
+/** Reads a shard's file a chunk at a time, so memory does not grow with the file. */
 class FileShardReader implements ShardReader {
-  private lines: Buffer[] | null = null;
-  private next = 0;
+  private handle: FileHandle | null = null;
+  private pending: Buffer = Buffer.alloc(0);
+  private eof = false;
+  private lineNo = 0;
+  private skipped = false;
 
   constructor(private readonly dir: string, private readonly shardId: string, private readonly startAt: StartAt, private readonly limit: number) {}
 
-  private async load(): Promise<Buffer[]> {
+  private async open(): Promise<FileHandle> {
     const name = (await readdir(this.dir)).find((n) => EXTENSIONS.some((e) => n === this.shardId + e));
     if (!name) throw new ConnectorError(`no replay file for shard ${this.shardId} in ${this.dir}`, { code: 'SHARD_NOT_FOUND' });
-    const text = await readFile(join(this.dir, name));
-    const lines: Buffer[] = [];
-    let start = 0;
-    for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, start)) {
-      lines.push(text.subarray(start, i));
-      start = i + 1;
+    return open(join(this.dir, name), 'r');
+  }
+
+  /** The next line (without its newline), or null at the end of the file. */
+  private async nextLine(): Promise<Buffer | null> {
+    for (;;) {
+      const nl = this.pending.indexOf(10);
+      if (nl !== -1) {
+        const line = this.pending.subarray(0, nl);
+        this.pending = this.pending.subarray(nl + 1);
+        return line;
+      }
+      if (this.eof) {
+        if (this.pending.length === 0) return null;
+        const line = this.pending;
+        this.pending = Buffer.alloc(0);
+        return line;
+      }
+      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      const { bytesRead } = await this.handle!.read(chunk, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) {
+        this.eof = true;
+        await this.handle!.close();
+      }
+      this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
     }
-    if (start < text.length) lines.push(text.subarray(start));
-    if (this.startAt.type === 'AFTER_SEQUENCE_NUMBER') this.next = Number(this.startAt.sequenceNumber);
-    else if (this.startAt.type === 'LATEST') this.next = lines.length;
-    return lines;
   }
 
   async read(): Promise<ReadResult> {
-    const lines = this.lines ?? (this.lines = await this.load());
-    const end = Math.min(lines.length, this.next + this.limit);
-    const records: SourceRecord[] = new Array(end - this.next);
-    for (let i = this.next; i < end; i++) {
-      records[i - this.next] = { data: lines[i], sequenceNumber: String(i + 1), partitionKey: this.shardId, arrival: NaN };
+    this.handle ??= await this.open();
+    if (!this.skipped) {
+      this.skipped = true;
+      const skip = this.startAt.type === 'AFTER_SEQUENCE_NUMBER' ? Number(this.startAt.sequenceNumber)
+        : this.startAt.type === 'LATEST' ? Infinity : 0;
+      while (this.lineNo < skip && (await this.nextLine()) !== null) this.lineNo++;
     }
-    this.next = end;
-    return { records, millisBehindLatest: 0, ended: end >= lines.length };
+    const records: SourceRecord[] = [];
+    while (records.length < this.limit) {
+      const line = await this.nextLine();
+      if (line === null) break;
+      this.lineNo++;
+      records.push({ data: line, sequenceNumber: String(this.lineNo), partitionKey: this.shardId, arrival: NaN });
+    }
+    const ended = this.eof && this.pending.length === 0;
+    return { records, millisBehindLatest: 0, ended };
   }
 }
