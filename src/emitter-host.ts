@@ -7,11 +7,26 @@ import { retry } from './backoff.js';
 import { createEmitter } from './create-emitter.js';
 import { describeError } from './errors.js';
 import { createForwardingLogger } from './logger.js';
+import type { EmitterBatch } from './emitter.js';
 import type { EmitBatch, EmitterApi, EmitterEvent, EmitterThreadData } from './protocol.js';
+import { unpackStrings } from './record-window.js';
 import { serve } from './rpc.js';
 
 /** Attempts per batch inside the emitter before the shard actor is failed (and restarted). */
 const EMIT_ATTEMPTS = 6;
+
+/** The emitter's view of a batch; per-record sequence numbers are decoded only if an emitter reads them. */
+function toEmitterBatch(batch: EmitBatch): EmitterBatch {
+  let seqs: string[] | undefined;
+  return {
+    shardId: batch.shardId, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, count: batch.count,
+    data: new Uint8Array(batch.data), offsets: batch.offsets, createdAt: batch.createdAt,
+    get sequenceNumbers() {
+      seqs ??= unpackStrings(batch.seqs, batch.seqOffsets);
+      return seqs;
+    },
+  };
+}
 
 export type EmitterControl = { type: 'connect'; port: MessagePort } | { type: 'close' };
 
@@ -22,7 +37,7 @@ export function runEmitterHost(data: EmitterThreadData, parent: MessagePort): vo
 
   const api: EmitterApi = {
     async emit(batch: EmitBatch) {
-      const view = { ...batch, data: new Uint8Array(batch.data) };
+      const view = toEmitterBatch(batch);
       const { location } = await retry(() => emitter.emit(view), {
         attempts: EMIT_ATTEMPTS,
         onRetry: (err, attempt, delayMs) => logger.warn(

@@ -19,6 +19,7 @@ import {
   deserializeError, type EmitterEvent, type HostEvent, type RecordWindow, type ShardHostApi, type ShardHostData,
   type StartAt, type TransformResult,
 } from './protocol.js';
+import { windowTransferables } from './record-window.js';
 import { RedisCheckpointStore } from './redis-checkpoint-store.js';
 import { connect, serve, transfer } from './rpc.js';
 import { SHARD_END } from './sequence.js';
@@ -190,7 +191,7 @@ export class Pipeline {
     const pool = this.pool!;
     serve({
       async run(window: RecordWindow) {
-        const r = await pool.run(window, { transferList: [window.data, window.offsets.buffer, window.arrivals.buffer] as ArrayBuffer[] }) as TransformResult;
+        const r = await pool.run(window, { transferList: windowTransferables(window) }) as TransformResult;
         return transfer(r, [r.data, r.offsets.buffer as ArrayBuffer, r.keptIndex.buffer as ArrayBuffer]);
       },
     }, relay.port1);

@@ -18,8 +18,13 @@ export interface RecordWindow {
   /** Record bytes back to back; record i is `data[offsets[i] .. offsets[i+1])`. */
   data: ArrayBuffer;
   offsets: Uint32Array;
-  sequenceNumbers: string[];
-  partitionKeys: string[];
+  /**
+   * Sequence numbers and partition keys, UTF-8, back to back (strings would be cloned at every hop):
+   * record i's sequence number is `keys[keyOffsets[2i] .. keyOffsets[2i+1])` and its partition key
+   * `keys[keyOffsets[2i+1] .. keyOffsets[2i+2])`.
+   */
+  keys: ArrayBuffer;
+  keyOffsets: Uint32Array;
   /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
   arrivals: Float64Array;
 }
@@ -51,8 +56,9 @@ export interface EmitBatch {
   count: number;
   /** Records, each followed by "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
   data: ArrayBuffer;
-  offsets: Uint32Array;  /** Sequence number of each record. */
-  sequenceNumbers: string[];
+  offsets: Uint32Array;  /** Sequence numbers, packed (see `packStrings`): record i's is `seqs[seqOffsets[i] .. seqOffsets[i+1])`. */
+  seqs: ArrayBuffer;
+  seqOffsets: Uint32Array;
   /** When the batch was cut, ms since the epoch (dates the object key). */
   createdAt: number;
 }

@@ -10,7 +10,7 @@ import { ConnectorError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { EmitBatch, EmitterApi, HostEvent, StartAt, TransformApi } from './protocol.js';
 import { RecordBuffer, type FlushedBatch } from './record-buffer.js';
-import { packWindow, windowTransferables } from './record-window.js';
+import { packStrings, packWindow, windowTransferables } from './record-window.js';
 import { transfer } from './rpc.js';
 import type { ShardSource } from './shard-source.js';
 
@@ -171,8 +171,9 @@ export class ShardActor {
   private dispatch(records: Parameters<typeof packWindow>[1], from: number, to: number): void {
     const { shardId } = this.deps;
     const window = packWindow(shardId, records, from, to);
-    const seqs = window.sequenceNumbers;
-    const keys = window.partitionKeys;
+    const seqs = new Array<string>(to - from);
+    for (let i = from; i < to; i++) seqs[i - from] = records[i].sequenceNumber;
+    const keyOf = (i: number) => records[from + i].partitionKey;
     const bytes = window.data.byteLength;
     this.windowsInFlight++;
     this.bytesInFlight += bytes;
@@ -194,7 +195,7 @@ export class ShardActor {
       if (result.failures.length > 0) {
         const failedAt = new Date().toISOString();
         await this.deps.deadLetter.write(shardId, result.failures.map((f) => ({
-          shardId, sequenceNumber: seqs[f.index], partitionKey: keys[f.index], dataBase64: f.dataBase64, error: f.error, failedAt,
+          shardId, sequenceNumber: seqs[f.index], partitionKey: keyOf(f.index), dataBase64: f.dataBase64, error: f.error, failedAt,
         })));
         this.stats.deadLettered += result.failures.length;
         const first = result.failures[0];
@@ -216,13 +217,14 @@ export class ShardActor {
       this.deps.post({ type: 'ack', shardId, generation: this.generation, batchNo, lastSeq: batch.lastSeq, count: 0, bytes: 0 });
       return;
     }
+    const packed = packStrings(batch.sequenceNumbers);
     const message: EmitBatch = {
       shardId, generation: this.generation, batchNo, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, count: batch.count,
-      data: batch.data, offsets: batch.offsets, sequenceNumbers: batch.sequenceNumbers, createdAt: Date.now(),
+      data: batch.data, offsets: batch.offsets, seqs: packed.data, seqOffsets: packed.offsets, createdAt: Date.now(),
     };
     const bytes = batch.bytes;
     this.bytesInFlight += bytes;
-    const p: Promise<void> = this.deps.emitter.emit(transfer(message, [batch.data, batch.offsets.buffer as ArrayBuffer])).then(
+    const p: Promise<void> = this.deps.emitter.emit(transfer(message, [batch.data, batch.offsets.buffer as ArrayBuffer, packed.data, packed.offsets.buffer as ArrayBuffer])).then(
       () => undefined,
       (err) => this.fail(err),
     ).finally(() => {

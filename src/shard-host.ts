@@ -7,7 +7,7 @@ import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, typ
 import { connect, serve } from './rpc.js';
 import { ShardActor } from './shard-actor.js';
 
-const STATS_INTERVAL_MS = 250;
+const STATS_INTERVAL_MS = 100;
 
 export function runShardHost(data: ShardHostData, parent: MessagePort): void {
   const post = (event: HostEvent) => parent.postMessage(event);

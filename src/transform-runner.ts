@@ -56,6 +56,33 @@ class OutputWriter {
   }
 }
 
+/** A record's metadata, decoded from the window's packed keys only when the transform asks. */
+class WindowRecordMeta implements RecordMeta {
+  constructor(private readonly w: RecordWindow, private readonly keys: Buffer, private readonly i: number) {}
+
+  get shardId(): string {
+    return this.w.shardId;
+  }
+
+  get sequenceNumber(): string {
+    const k = this.w.keyOffsets;
+    return this.keys.toString('latin1', k[2 * this.i], k[2 * this.i + 1]);
+  }
+
+  get partitionKey(): string {
+    const k = this.w.keyOffsets;
+    return this.keys.toString('utf8', k[2 * this.i + 1], k[2 * this.i + 2]);
+  }
+
+  get approximateArrivalTimestamp(): number {
+    return this.w.arrivals[this.i];
+  }
+
+  toJSON(): RecordMeta {
+    return { shardId: this.shardId, sequenceNumber: this.sequenceNumber, partitionKey: this.partitionKey, approximateArrivalTimestamp: this.approximateArrivalTimestamp };
+  }
+}
+
 export class TransformRunner {
   private constructor(private readonly mod: TransformModule) {}
 
@@ -65,18 +92,16 @@ export class TransformRunner {
 
   async run(w: RecordWindow): Promise<TransformResult> {
     const { toRecord, keepRecord, fromRecord, filters } = this.mod;
-    const n = w.sequenceNumbers.length;
+    const n = w.offsets.length - 1;
     const input = Buffer.from(w.data);
+    const keys = Buffer.from(w.keys);
     const out = new OutputWriter(w.data.byteLength + n);
     const kept: number[] = [];
     const failures: TransformFailure[] = [];
     let filtered = 0;
     for (let i = 0; i < n; i++) {
       const data = input.subarray(w.offsets[i], w.offsets[i + 1]);
-      const meta: RecordMeta = {
-        shardId: w.shardId, sequenceNumber: w.sequenceNumbers[i], partitionKey: w.partitionKeys[i],
-        approximateArrivalTimestamp: w.arrivals[i],
-      };
+      const meta = new WindowRecordMeta(w, keys, i);
       try {
         let model = toRecord(data, meta);
         if (isThenable(model)) model = await model;

@@ -1,0 +1,82 @@
+// Shared pieces of the benchmark scripts: medians, RSS sampling, child processes, record files.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clickBytes } from '../src/click-events.js';
+
+export const SAMPLE_TRANSFORM = new URL('../src/sample-transform.js', import.meta.url).pathname;
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Samples this process's RSS (all threads) every `everyMs` until stopped; returns the peak in MB. */
+export function sampleRss(everyMs = 20): () => number {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, everyMs);
+  return () => {
+    clearInterval(timer);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return peak / (1024 * 1024);
+  };
+}
+
+/** Runs a compiled bench script in a fresh Node process and parses the JSON it prints last. */
+export function runChild<T>(script: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [new URL(script, import.meta.url).pathname, ...args],
+      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`${script} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+        const last = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolve(JSON.parse(last) as T);
+        } catch {
+          reject(new Error(`${script} printed no JSON result:\n${stdout}\n${stderr}`));
+        }
+      });
+  });
+}
+
+export type RecordKind = 'click' | 'bytes100';
+
+/** Record `i` of a kind: a click event (the sample transform's input) or a 100-byte line. */
+export function recordOf(kind: RecordKind, i: number): Buffer {
+  if (kind === 'click') return clickBytes(i);
+  const head = `{"i":${i},"p":"`;
+  return Buffer.from(head + 'x'.repeat(100 - head.length - 2) + '"}');
+}
+
+/** Writes `total` records split round-robin over `shards` replay files (`shard-<k>.ndjson`). */
+export async function writeShardFiles(dir: string, kind: RecordKind, total: number, shards: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const handles = await Promise.all(Array.from({ length: shards }, (_, k) => open(join(dir, `shard-${k}.ndjson`), 'w')));
+  const chunk = 20_000;
+  for (let start = 0; start < total; start += chunk) {
+    const parts: Buffer[][] = handles.map(() => []);
+    for (let i = start; i < Math.min(total, start + chunk); i++) parts[i % shards].push(recordOf(kind, i), NEWLINE);
+    await Promise.all(handles.map((h, k) => h.write(Buffer.concat(parts[k]))));
+  }
+  await Promise.all(handles.map((h) => h.close()));
+}
+
+const NEWLINE = Buffer.from('\n');
+
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  await writeFile(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Parses `--name value` pairs. */
+export function flags(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--')) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) out[argv[i].slice(2)] = 'true';
+      else out[argv[i++].slice(2)] = next;
+    }
+  }
+  return out;
+}

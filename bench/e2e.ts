@@ -1,0 +1,115 @@
+// Question: end to end (embedded Kinesis -> sample transform -> embedded S3, with checkpoints), how
+// does the pipeline compare with the plain single-threaded loop a user would write with the SDK
+// (GetRecords -> transform -> PutObject -> checkpoint) over the same stream contents?
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { createStream } from '../src/create-stream.js';
+import { FileCheckpointStore } from '../src/file-checkpoint-store.js';
+import { createKinesisClient } from '../src/kinesis-client.js';
+import { createS3Client } from '../src/s3-client.js';
+import { fromRecord, keepRecord, toRecord } from '../src/sample-transform.js';
+import { median, recordOf, runChild } from './common.js';
+
+interface Endpoints { kinesis: string; s3: string; bucket: string }
+
+async function startServers(): Promise<{ endpoints: Endpoints; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [new URL('./local-aws.js', import.meta.url).pathname], {
+    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the embedded AWS process exited (${code})`)));
+  });
+  return {
+    endpoints: JSON.parse(line) as Endpoints,
+    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.stdin!.end(); }),
+  };
+}
+
+async function fill(client: KinesisClient, stream: string, records: number): Promise<void> {
+  await createStream(client, stream, 4);
+  for (let start = 0; start < records; start += 500) {
+    let entries = Array.from({ length: Math.min(500, records - start) }, (_, k) => ({ Data: recordOf('click', start + k), PartitionKey: `user-${start + k}` }));
+    while (entries.length > 0) {
+      const res = await client.send(new PutRecordsCommand({ StreamName: stream, Records: entries }));
+      entries = entries.filter((_, k) => res.Records?.[k]?.ErrorCode);
+    }
+  }
+}
+
+/** The loop a user would write by hand: one shard after another, one thread, one call at a time. */
+async function naive(kinesis: KinesisClient, s3: S3Client, stream: string, bucket: string, records: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'kc-bench-naive-'));
+  const store = new FileCheckpointStore({ app: 'naive', stream, file: join(dir, 'checkpoints.json') });
+  try {
+    const t0 = performance.now();
+    let seen = 0;
+    const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+    for (const shard of shards) {
+      let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      let lines: string[] = [];
+      let first = '';
+      let last = '';
+      const flush = async () => {
+        if (!last) return;
+        if (lines.length > 0) {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `naive/${shard.ShardId}/${first}-${last}`, Body: lines.join('\n') + '\n' }));
+        }
+        await store.set(shard.ShardId!, last);
+        lines = [];
+        first = '';
+      };
+      while (iterator) {
+        const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        for (const r of out.Records ?? []) {
+          seen++;
+          if (!first) first = r.SequenceNumber!;
+          last = r.SequenceNumber!;
+          const model = toRecord(Buffer.from(r.Data!));
+          if (keepRecord(model)) lines.push(fromRecord(model));
+          if (lines.length >= 500) await flush();
+        }
+        if ((out.Records ?? []).length === 0 && (out.MillisBehindLatest ?? 0) === 0) break;
+        iterator = out.NextShardIterator;
+      }
+      await flush();
+    }
+    if (seen !== records) throw new Error(`the naive loop read ${seen} of ${records} records`);
+    return records / ((performance.now() - t0) / 1000);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function e2e(records: number, reps: number) {
+  const servers = await startServers();
+  const { endpoints } = servers;
+  const kinesis = createKinesisClient({ region: 'us-east-1', endpoint: endpoints.kinesis });
+  const s3 = createS3Client({ region: 'us-east-1', endpoint: endpoints.s3, forcePathStyle: true });
+  try {
+    const stream = `bench-${Date.now()}`;
+    await fill(kinesis, stream, records);
+    const naiveRuns: number[] = [];
+    const pipelineRuns: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      naiveRuns.push(await naive(kinesis, s3, stream, endpoints.bucket, records));
+      const run = await runChild<{ rps: number }>('./e2e-pipeline-run.js', ['--records', String(records), '--stream', stream,
+        '--kinesis', endpoints.kinesis, '--s3', endpoints.s3, '--bucket', endpoints.bucket]);
+      pipelineRuns.push(run.rps);
+    }
+    const pipelineRps = median(pipelineRuns);
+    const naiveRps = median(naiveRuns);
+    return { e2e: { records, pipelineRps, naiveRps, speedup: pipelineRps / naiveRps, runs: { pipeline: pipelineRuns, naive: naiveRuns } } };
+  } finally {
+    kinesis.destroy();
+    s3.destroy();
+    await servers.stop();
+  }
+}

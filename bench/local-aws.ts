@@ -1,0 +1,19 @@
+// Runs the embedded Kinesis and S3 in a process of their own, so that neither side of the e2e
+// comparison shares its main thread with them. Prints their endpoints as one JSON line, then
+// serves until its stdin closes.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalKinesis, startLocalS3 } from '../src/local-emulators.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'kc-bench-s3-'));
+const kinesis = await startLocalKinesis();
+const s3 = await startLocalS3(dir, ['bench']);
+process.stdout.write(JSON.stringify({ kinesis: kinesis.endpoint, s3: s3.endpoint, bucket: 'bench' }) + '\n');
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  await s3.close();
+  await kinesis.close();
+  await rm(dir, { recursive: true, force: true });
+  process.exit(0);
+});

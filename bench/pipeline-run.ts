@@ -1,0 +1,42 @@
+// One measured run of the full actor pipeline (supervisor, shard actors, pool, buffer, emitter
+// threads, checkpoint commits) over replay files into a discarding emitter. Runs in its own process
+// so its peak RSS is its own. Prints one JSON line.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Pipeline } from '../src/pipeline.js';
+import { silentLogger } from '../src/logger.js';
+import { SAMPLE_TRANSFORM, flags, sampleRss, writeShardFiles, type RecordKind } from './common.js';
+
+const f = flags(process.argv.slice(2));
+const records = Number(f.records);
+const shards = Number(f.shards ?? 4);
+const kind = (f.kind ?? 'click') as RecordKind;
+const transform = f.transform === 'identity' ? undefined : SAMPLE_TRANSFORM;
+
+const dir = await mkdtemp(join(tmpdir(), 'kc-bench-'));
+try {
+  await writeShardFiles(join(dir, 'in'), kind, records, shards);
+  const pipeline = new Pipeline({
+    app: 'bench', stream: 'bench',
+    source: { type: 'files', dir: join(dir, 'in') },
+    checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
+    transform: { module: transform, threads: availableParallelism() },
+    buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
+    emitter: { type: 'discard' },
+    deadLetter: { dir: join(dir, 'dead-letter') },
+  }, { logger: silentLogger });
+  const peak = sampleRss();
+  await pipeline.start();
+  const t0 = performance.now();
+  while (pipeline.stats().shards.finished < shards) await new Promise((r) => setTimeout(r, 2));
+  const seconds = (performance.now() - t0) / 1000;
+  const stats = await pipeline.stop();
+  const peakRssMB = peak();
+  const accounted = stats.recordsEmitted + stats.recordsFiltered + stats.recordsDeadLettered;
+  if (accounted !== records) throw new Error(`pipeline accounted for ${accounted} of ${records} records`);
+  process.stdout.write(JSON.stringify({ records, seconds, rps: records / seconds, bytes: stats.bytesEmitted, peakRssMB }) + '\n');
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

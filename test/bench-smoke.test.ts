@@ -1,0 +1,26 @@
+// The benchmark in CI: tiny sizes, checks that it runs and writes every field. Never about speed.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+test('npm run bench --smoke runs and writes every figure as a number', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kc-bench-smoke-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const out = join(dir, 'latest.json');
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [new URL('../bench/run.js', import.meta.url).pathname, '--smoke', '--out', out], { timeout: 150_000 },
+      (err, so, se) => (err ? reject(new Error(`${err.message}\n${se}`)) : resolve(so)));
+  });
+  t.regex(stdout, /cpu\.efficiency/);
+  const r = JSON.parse(await readFile(out, 'utf8'));
+  const fields = ['cores', 'cpu.singleThreadRps', 'cpu.limitRps', 'cpu.pipelineRps', 'cpu.efficiency', 'overhead.identityRps',
+    'overhead.identityMBps', 'memory.peakRssMB', 'e2e.pipelineRps', 'e2e.naiveRps', 'e2e.speedup'];
+  for (const field of fields) {
+    const value = field.split('.').reduce((o, k) => (o as Record<string, unknown>)?.[k], r as unknown);
+    t.true(typeof value === 'number' && Number.isFinite(value) && value > 0, `${field} = ${value}`);
+  }
+  t.is(r.cpu.efficiency, r.cpu.pipelineRps / r.cpu.limitRps);
+  t.is(r.e2e.speedup, r.e2e.pipelineRps / r.e2e.naiveRps);
+});
