@@ -22,7 +22,7 @@ try {
     app: 'bench', stream: 'bench',
     source: { type: 'files', dir: join(dir, 'in') },
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
-    transform: { module: transform, threads: availableParallelism() },
+    transform: { module: transform, threads: availableParallelism(), ...(f.window ? { windowRecords: Number(f.window) } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
     emitter: { type: 'discard' },
     deadLetter: { dir: join(dir, 'dead-letter') },

@@ -9,8 +9,8 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export type StartPosition = 'TRIM_HORIZON' | 'LATEST' | string;
 
-export interface S3EmitterConfig {
-  type: 's3';
+/** Where an emitter puts objects in S3 (`s3`, `s3-manifest`, and the staging area of `redshift*`). */
+export interface S3TargetConfig {
   bucket: string;
   /** @defaultValue '' */
   prefix?: string;
@@ -20,6 +20,67 @@ export interface S3EmitterConfig {
   endpoint?: string;
   /** @defaultValue false (true when `endpoint` is set) */
   forcePathStyle?: boolean;
+}
+
+export interface S3EmitterConfig extends S3TargetConfig {
+  type: 's3';
+}
+
+/** First stage of the manifest pipeline: S3 upload, then the object's URL onto `manifestStream`. */
+export interface S3ManifestEmitterConfig extends S3TargetConfig {
+  type: 's3-manifest';
+  /** Kinesis stream the `s3://` URLs go to (same region and endpoint as `kinesis`). */
+  manifestStream: string;
+}
+
+/** Redshift COPY authorization: an IAM role (preferred) or access keys. */
+export interface RedshiftAuthConfig {
+  iamRole?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** `"json-auto"` (JSON 'auto'), `{ "jsonPaths": "s3://…" }` or `{ "delimiter": "|" }`. */
+export type RedshiftFormatConfig = 'json-auto' | { jsonPaths: string } | { delimiter: string };
+
+export interface RedshiftEmitterConfig extends S3TargetConfig, RedshiftAuthConfig {
+  type: 'redshift';
+  /** `postgres://user:pass@cluster:5439/db`. @defaultValue $REDSHIFT_URL */
+  url?: string;
+  table: string;
+  columns?: string[];
+  /** @defaultValue 'json-auto' */
+  format?: RedshiftFormatConfig;
+  /** When set, each S3 file is recorded here in the COPY's transaction and never loaded twice. */
+  fileTable?: string;
+}
+
+/** Second stage of the manifest pipeline: its input records are `s3://` URLs. */
+export interface RedshiftManifestEmitterConfig extends S3TargetConfig, RedshiftAuthConfig {
+  type: 'redshift-manifest';
+  url?: string;
+  dataTable: string;
+  fileTable: string;
+  columns?: string[];
+  format?: RedshiftFormatConfig;
+}
+
+export interface KinesisEmitterConfig {
+  type: 'kinesis';
+  stream: string;
+  region?: string;
+  endpoint?: string;
+  /** @defaultValue 'sequence' */
+  partitionKey?: 'sequence' | 'source-shard';
+}
+
+export interface PostgresEmitterConfig {
+  type: 'postgres';
+  /** @defaultValue $DATABASE_URL */
+  url?: string;
+  table: string;
+  /** Target column → JSON field (dotted paths allowed) of each record. Absent: the whole record in `data`. */
+  columns?: Record<string, string>;
 }
 
 export interface FileEmitterConfig {
@@ -37,7 +98,21 @@ export interface DiscardEmitterConfig {
   type: 'discard';
 }
 
-export type EmitterConfig = S3EmitterConfig | FileEmitterConfig | DiscardEmitterConfig;
+export type EmitterConfig = S3EmitterConfig | S3ManifestEmitterConfig | RedshiftEmitterConfig | RedshiftManifestEmitterConfig |
+  KinesisEmitterConfig | PostgresEmitterConfig | FileEmitterConfig | DiscardEmitterConfig;
+
+type ResolvedS3Target = Required<Omit<S3TargetConfig, 'endpoint'>> & { endpoint?: string };
+type ResolvedAuth = { iamRole: string } | { accessKeyId: string; secretAccessKey: string };
+/** Emitter options after validation. */
+export type ResolvedEmitterConfig = { threads: number } & (
+  | ({ type: 's3' } & ResolvedS3Target)
+  | ({ type: 's3-manifest'; manifestStream: string } & ResolvedS3Target)
+  | ({ type: 'redshift'; url: string; table: string; columns?: string[]; format: RedshiftFormatConfig; fileTable?: string; auth: ResolvedAuth } & ResolvedS3Target)
+  | ({ type: 'redshift-manifest'; url: string; dataTable: string; fileTable: string; columns?: string[]; format: RedshiftFormatConfig; auth: ResolvedAuth } & ResolvedS3Target)
+  | { type: 'kinesis'; stream: string; region: string; endpoint?: string; partitionKey: 'sequence' | 'source-shard' }
+  | { type: 'postgres'; url: string; table: string; columns?: Record<string, string> }
+  | { type: 'file'; dir: string; prefix: string; gzip: boolean }
+  | { type: 'discard' });
 
 export interface KinesisSourceConfig {
   type: 'kinesis';
@@ -83,8 +158,7 @@ export interface ResolvedConfig {
   checkpoint: { redis?: string; file: string; intervalMs: number };
   transform: { module?: string; threads: number; windowRecords: number; windowsInFlight: number };
   buffer: { maxRecords: number; maxBytes: number; maxAgeMs: number };
-  emitter: (S3EmitterConfig & { prefix: string; gzip: boolean; forcePathStyle: boolean; region: string } |
-    FileEmitterConfig & { dir: string; prefix: string; gzip: boolean } | DiscardEmitterConfig) & { threads: number };
+  emitter: ResolvedEmitterConfig;
   deadLetter: { dir: string };
   reader: { maxRecordsPerCall: number; pollIntervalMs: number; maxBytesInFlight: number };
   shards: { discoveryIntervalMs: number; hostThreads?: number };
@@ -263,7 +337,7 @@ export function resolveConfig(input: unknown, context: ResolveContext = {}): Res
     maxAgeMs: int(b, 'maxAgeMs', 'buffer.maxAgeMs', DEFAULTS.buffer.maxAgeMs),
   };
 
-  const emitter = resolveEmitter(root.emitter, baseDir);
+  const emitter = resolveEmitter(root.emitter, baseDir, env);
 
   const d = section(root, 'deadLetter', ['dir']);
   const deadLetter = { dir: path(baseDir, str(d, 'dir', 'deadLetter.dir', DEFAULTS.deadLetter.dir)) };
@@ -304,31 +378,69 @@ export function resolveConfig(input: unknown, context: ResolveContext = {}): Res
     restart, source, shutdownTimeoutMs, logLevel };
 }
 
-function resolveEmitter(value: unknown, baseDir: string): ResolvedConfig['emitter'] {
+const EMITTER_TYPES = ['s3', 's3-manifest', 'redshift', 'redshift-manifest', 'kinesis', 'postgres', 'file', 'discard'] as const;
+const S3_KEYS = ['bucket', 'prefix', 'gzip', 'region', 'endpoint', 'forcePathStyle'];
+const REDSHIFT_KEYS = ['url', 'columns', 'format', 'iamRole', 'accessKeyId', 'secretAccessKey'];
+const EMITTER_KEYS: Record<(typeof EMITTER_TYPES)[number], string[]> = {
+  's3': S3_KEYS,
+  's3-manifest': [...S3_KEYS, 'manifestStream'],
+  'redshift': [...S3_KEYS, ...REDSHIFT_KEYS, 'table', 'fileTable'],
+  'redshift-manifest': [...S3_KEYS, ...REDSHIFT_KEYS, 'dataTable', 'fileTable'],
+  'kinesis': ['stream', 'region', 'endpoint', 'partitionKey'],
+  'postgres': ['url', 'table', 'columns'],
+  'file': ['dir', 'prefix', 'gzip'],
+  'discard': [],
+};
+
+function resolveEmitter(value: unknown, baseDir: string, env: Record<string, string | undefined>): ResolvedEmitterConfig {
   if (value === undefined) return { ...DEFAULTS.emitter, dir: path(baseDir, DEFAULTS.emitter.dir) };
-  const e = section({ emitter: value }, 'emitter', ['type', 'threads', 'bucket', 'prefix', 'gzip', 'region', 'endpoint',
-    'forcePathStyle', 'dir']);
-  const type = e.type;
+  const e = section({ emitter: value }, 'emitter', ['type', 'threads', ...new Set(Object.values(EMITTER_KEYS).flat())]);
+  const type = e.type as (typeof EMITTER_TYPES)[number];
+  if (!EMITTER_TYPES.includes(type)) {
+    throw new ConfigError('emitter.type', `must be one of ${EMITTER_TYPES.map((t) => `"${t}"`).join(', ')}, got ${show(e.type)}`);
+  }
+  noUnknownKeys(e, ['type', 'threads', ...EMITTER_KEYS[type]], 'emitter.');
   const threads = int(e, 'threads', 'emitter.threads', DEFAULTS.emitter.threads, 1, 64);
-  const only = (keys: string[]) => noUnknownKeys(e, ['type', 'threads', ...keys], `emitter.`);
+  const region = env.AWS_REGION ?? DEFAULTS.kinesis.region;
   switch (type) {
-    case 's3': {
-      only(['bucket', 'prefix', 'gzip', 'region', 'endpoint', 'forcePathStyle']);
-      const bucket = str(e, 'bucket', 'emitter.bucket');
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-        throw new ConfigError('emitter.bucket', `must be an S3 bucket name (3-63 of a-z 0-9 . -), got ${show(bucket)}`);
-      }
-      const endpoint = url(e, 'endpoint', 'emitter.endpoint', ['http:', 'https:']);
+    case 's3':
+      return { type, threads, ...s3Target(e, region) };
+    case 's3-manifest':
+      return { type, threads, ...s3Target(e, region), manifestStream: streamName(e, 'manifestStream') };
+    case 'redshift':
       return {
-        type, bucket, threads, endpoint,
-        prefix: prefix(e, 'emitter.prefix'),
-        gzip: bool(e, 'gzip', 'emitter.gzip', false),
-        region: str(e, 'region', 'emitter.region', process.env.AWS_REGION ?? DEFAULTS.kinesis.region),
-        forcePathStyle: bool(e, 'forcePathStyle', 'emitter.forcePathStyle', endpoint !== undefined),
+        type, threads, ...s3Target(e, region), ...redshiftCommon(e, env),
+        table: ident(e, 'table'),
+        fileTable: e.fileTable === undefined ? undefined : ident(e, 'fileTable'),
+      };
+    case 'redshift-manifest':
+      return {
+        type, threads, ...s3Target(e, region), ...redshiftCommon(e, env),
+        dataTable: ident(e, 'dataTable'), fileTable: ident(e, 'fileTable'),
+      };
+    case 'kinesis': {
+      const partitionKey = str(e, 'partitionKey', 'emitter.partitionKey', 'sequence');
+      if (partitionKey !== 'sequence' && partitionKey !== 'source-shard') {
+        throw new ConfigError('emitter.partitionKey', `must be "sequence" or "source-shard", got ${show(partitionKey)}`);
+      }
+      return {
+        type, threads, stream: streamName(e, 'stream'), partitionKey,
+        region: str(e, 'region', 'emitter.region', region),
+        endpoint: url(e, 'endpoint', 'emitter.endpoint', ['http:', 'https:']),
       };
     }
+    case 'postgres': {
+      let columns: Record<string, string> | undefined;
+      if (e.columns !== undefined) {
+        if (e.columns === null || typeof e.columns !== 'object' || Array.isArray(e.columns) || Object.keys(e.columns).length === 0 ||
+            !Object.values(e.columns).every((v) => typeof v === 'string' && v !== '')) {
+          throw new ConfigError('emitter.columns', `must map column names to JSON field names, such as {"user_id": "user.id"}, got ${show(e.columns)}`);
+        }
+        columns = e.columns as Record<string, string>;
+      }
+      return { type, threads, url: dbUrl(e, env.DATABASE_URL, 'DATABASE_URL'), table: ident(e, 'table'), columns };
+    }
     case 'file':
-      only(['dir', 'prefix', 'gzip']);
       return {
         type, threads,
         dir: path(baseDir, str(e, 'dir', 'emitter.dir', DEFAULTS.emitter.dir)),
@@ -336,11 +448,89 @@ function resolveEmitter(value: unknown, baseDir: string): ResolvedConfig['emitte
         gzip: bool(e, 'gzip', 'emitter.gzip', false),
       };
     case 'discard':
-      only([]);
       return { type, threads };
-    default:
-      throw new ConfigError('emitter.type', `must be one of "s3", "file", "discard", got ${show(type)}`);
   }
+}
+
+function s3Target(e: Obj, region: string): ResolvedS3Target {
+  const bucket = str(e, 'bucket', 'emitter.bucket');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError('emitter.bucket', `must be an S3 bucket name (3-63 of a-z 0-9 . -), got ${show(bucket)}`);
+  }
+  const endpoint = url(e, 'endpoint', 'emitter.endpoint', ['http:', 'https:']);
+  return {
+    bucket, endpoint,
+    prefix: prefix(e, 'emitter.prefix'),
+    gzip: bool(e, 'gzip', 'emitter.gzip', false),
+    region: str(e, 'region', 'emitter.region', region),
+    forcePathStyle: bool(e, 'forcePathStyle', 'emitter.forcePathStyle', endpoint !== undefined),
+  };
+}
+
+function streamName(e: Obj, key: string): string {
+  const name = str(e, key, `emitter.${key}`);
+  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) {
+    throw new ConfigError(`emitter.${key}`, `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(name)}`);
+  }
+  return name;
+}
+
+/** A table or column name: any non-empty string (it is always quoted), optionally schema-qualified. */
+function ident(e: Obj, key: string): string {
+  const name = str(e, key, `emitter.${key}`);
+  if (name.includes('\0') || name.split('.').some((part) => part === '')) {
+    throw new ConfigError(`emitter.${key}`, `must be a table name such as "events" or "analytics.events", got ${show(name)}`);
+  }
+  return name;
+}
+
+function dbUrl(e: Obj, fallback: string | undefined, envName: string): string {
+  const value = url(e, 'url', 'emitter.url', ['postgres:', 'postgresql:']) ??
+    (fallback ? url({ u: fallback }, 'u', envName, ['postgres:', 'postgresql:']) : undefined);
+  if (value === undefined) throw new ConfigError('emitter.url', `must be a postgres:// URL (or set ${envName}), got undefined`);
+  return value;
+}
+
+function redshiftCommon(e: Obj, env: Record<string, string | undefined>) {
+  let auth: ResolvedAuth;
+  if (e.iamRole !== undefined) {
+    if (e.accessKeyId !== undefined || e.secretAccessKey !== undefined) {
+      throw new ConfigError('emitter.iamRole', 'and access keys are exclusive: give one or the other');
+    }
+    const role = str(e, 'iamRole', 'emitter.iamRole');
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(role)) {
+      throw new ConfigError('emitter.iamRole', `must be an IAM role ARN such as "arn:aws:iam::123456789012:role/redshift-copy", got ${show(role)}`);
+    }
+    auth = { iamRole: role };
+  } else if (e.accessKeyId !== undefined || e.secretAccessKey !== undefined) {
+    const accessKeyId = str(e, 'accessKeyId', 'emitter.accessKeyId');
+    if (typeof e.secretAccessKey !== 'string' || e.secretAccessKey === '') {
+      throw new ConfigError('emitter.secretAccessKey', 'must be a non-empty string when emitter.accessKeyId is set (value not shown)');
+    }
+    auth = { accessKeyId, secretAccessKey: e.secretAccessKey };
+  } else {
+    throw new ConfigError('emitter.iamRole', 'or emitter.accessKeyId and emitter.secretAccessKey must be set (the COPY authorization)');
+  }
+  let format: RedshiftFormatConfig = 'json-auto';
+  const f = e.format;
+  if (f !== undefined) {
+    if (f === 'json-auto') format = 'json-auto';
+    else if (f && typeof f === 'object' && !Array.isArray(f) && typeof (f as Obj).jsonPaths === 'string' && /^s3:\/\/[^/]+\/.+/.test((f as Obj).jsonPaths as string) && Object.keys(f).length === 1) {
+      format = { jsonPaths: (f as Obj).jsonPaths as string };
+    } else if (f && typeof f === 'object' && !Array.isArray(f) && typeof (f as Obj).delimiter === 'string' && ((f as Obj).delimiter as string).length === 1 && Object.keys(f).length === 1) {
+      format = { delimiter: (f as Obj).delimiter as string };
+    } else {
+      throw new ConfigError('emitter.format', `must be "json-auto", {"jsonPaths": "s3://bucket/key"} or {"delimiter": "<one character>"}, got ${show(f)}`);
+    }
+  }
+  let columns: string[] | undefined;
+  if (e.columns !== undefined) {
+    if (!Array.isArray(e.columns) || e.columns.length === 0 || !e.columns.every((c) => typeof c === 'string' && c !== '')) {
+      throw new ConfigError('emitter.columns', `must be a non-empty list of column names, got ${show(e.columns)}`);
+    }
+    columns = e.columns as string[];
+  }
+  return { url: dbUrl(e, env.REDSHIFT_URL, 'REDSHIFT_URL'), auth, format, columns };
 }
 
 function prefix(e: Obj, p: string): string {

@@ -1,15 +1,15 @@
-/** Builds the ShardSource that `source.type` names. */
+/** Builds the ShardSource that `source.type` names (loading only the modules that source needs). */
 import type { ResolvedConfig } from './config.js';
-import { FileShardSource } from './file-shard-source.js';
-import { createKinesisClient } from './kinesis-client.js';
-import { KinesisShardSource } from './kinesis-shard-source.js';
 import type { Logger } from './logger.js';
 import type { ShardSource } from './shard-source.js';
 
-export function createSource(config: ResolvedConfig, logger: Logger): ShardSource {
+export async function createSource(config: ResolvedConfig, logger: Logger): Promise<ShardSource> {
   if (config.source.type === 'files') {
+    const { FileShardSource } = await import('./file-shard-source.js');
     return new FileShardSource({ dir: config.source.dir, maxRecordsPerCall: config.reader.maxRecordsPerCall });
   }
+  const { createKinesisClient } = await import('./kinesis-client.js');
+  const { KinesisShardSource } = await import('./kinesis-shard-source.js');
   const client = createKinesisClient(config.kinesis);
   const source = new KinesisShardSource({ client, stream: config.stream, logger, maxRecordsPerCall: config.reader.maxRecordsPerCall });
   const close = source.close.bind(source);

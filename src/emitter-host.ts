@@ -7,8 +7,8 @@ import { retry } from './backoff.js';
 import { createEmitter } from './create-emitter.js';
 import { describeError } from './errors.js';
 import { createForwardingLogger } from './logger.js';
-import type { EmitterBatch } from './emitter.js';
-import type { EmitBatch, EmitterApi, EmitterEvent, EmitterThreadData } from './protocol.js';
+import type { Emitter, EmitterBatch } from './emitter.js';
+import { serializeError, type EmitBatch, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from './protocol.js';
 import { unpackStrings } from './record-window.js';
 import { serve } from './rpc.js';
 
@@ -30,10 +30,16 @@ function toEmitterBatch(batch: EmitBatch): EmitterBatch {
 
 export type EmitterControl = { type: 'connect'; port: MessagePort } | { type: 'close' };
 
-export function runEmitterHost(data: EmitterThreadData, parent: MessagePort): void {
-  const post = (event: EmitterEvent | { type: 'closed' }) => parent.postMessage(event);
+export async function runEmitterHost(data: EmitterThreadData, parent: MessagePort): Promise<void> {
+  const post = (event: EmitterEvent | { type: 'closed' } | { type: 'ready' } | { type: 'failed'; error: SerializedError }) => parent.postMessage(event);
   const logger = createForwardingLogger(post, { emitter: data.emitterIndex });
-  const emitter = createEmitter(data.config.emitter);
+  let emitter: Emitter;
+  try {
+    emitter = await createEmitter(data.config);
+  } catch (err) {
+    post({ type: 'failed', error: serializeError(err) });
+    return;
+  }
 
   const api: EmitterApi = {
     async emit(batch: EmitBatch) {
@@ -57,4 +63,5 @@ export function runEmitterHost(data: EmitterThreadData, parent: MessagePort): vo
         .finally(() => post({ type: 'closed' }));
     }
   });
+  post({ type: 'ready' });
 }

@@ -98,10 +98,21 @@ export function isRetriable(err: unknown): boolean {
   if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError) return false;
   if (e.name && RETRIABLE_AWS_NAMES.has(e.name)) return true;
   if (e.code && RETRIABLE_NET_CODES.has(e.code)) return true;
+  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return isRetriableSqlState(e.code);
+  if (/Connection terminated|connection error|timeout exceeded when trying to connect|Query read timeout/i.test(String((err as Error).message))) return true;
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode;
   if (typeof status === 'number') return status >= 500 || status === 429;
   return e.$fault === 'server';
+}
+
+/**
+ * PostgreSQL/Redshift SQLSTATEs worth retrying: connection exceptions (class 08), serialization
+ * failures and deadlocks, too many connections, and a server shutting down or restarting.
+ */
+function isRetriableSqlState(code: string): boolean {
+  return code.startsWith('08') || code === '40001' || code === '40P01' || code === '53300' || code === '57P01' ||
+    code === '57P02' || code === '57P03';
 }
 
 /** A short, credential-free description of any thrown value. */

@@ -55,29 +55,44 @@ class FileShardReader implements ShardReader {
     return open(join(this.dir, name), 'r');
   }
 
-  /** The next line (without its newline), or null at the end of the file. */
-  private async nextLine(): Promise<Buffer | null> {
-    for (;;) {
-      const nl = this.pending.indexOf(10);
-      if (nl !== -1) {
-        const line = this.pending.subarray(0, nl);
-        this.pending = this.pending.subarray(nl + 1);
-        return line;
-      }
-      if (this.eof) {
-        if (this.pending.length === 0) return null;
-        const line = this.pending;
-        this.pending = Buffer.alloc(0);
-        return line;
-      }
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      const { bytesRead } = await this.handle!.read(chunk, 0, CHUNK_BYTES, null);
-      if (bytesRead === 0) {
-        this.eof = true;
-        await this.handle!.close();
-      }
-      this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+  /** Appends the next chunk of the file to `pending`; false at the end of the file. */
+  private async fill(): Promise<boolean> {
+    if (this.eof) return false;
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const { bytesRead } = await this.handle!.read(chunk, 0, CHUNK_BYTES, null);
+    if (bytesRead === 0) {
+      this.eof = true;
+      await this.handle!.close();
+      return false;
     }
+    const data = chunk.subarray(0, bytesRead);
+    this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, data]) : data;
+    return true;
+  }
+
+  /** Takes up to `max` lines (calling `take` with each, without its newline); returns how many. */
+  private async lines(max: number, take: (line: Buffer) => void): Promise<number> {
+    let n = 0;
+    while (n < max) {
+      const buf = this.pending;
+      let start = 0;
+      for (let nl = buf.indexOf(10); nl !== -1 && n < max; nl = buf.indexOf(10, start)) {
+        take(buf.subarray(start, nl));
+        start = nl + 1;
+        n++;
+      }
+      this.pending = buf.subarray(start);
+      if (n >= max) break;
+      if (!(await this.fill())) {
+        if (this.pending.length > 0) {
+          take(this.pending);
+          this.pending = Buffer.alloc(0);
+          n++;
+        }
+        break;
+      }
+    }
+    return n;
   }
 
   async read(): Promise<ReadResult> {
@@ -86,16 +101,13 @@ class FileShardReader implements ShardReader {
       this.skipped = true;
       const skip = this.startAt.type === 'AFTER_SEQUENCE_NUMBER' ? Number(this.startAt.sequenceNumber)
         : this.startAt.type === 'LATEST' ? Infinity : 0;
-      while (this.lineNo < skip && (await this.nextLine()) !== null) this.lineNo++;
+      this.lineNo += await this.lines(skip, () => {});
     }
     const records: SourceRecord[] = [];
-    while (records.length < this.limit) {
-      const line = await this.nextLine();
-      if (line === null) break;
-      this.lineNo++;
-      records.push({ data: line, sequenceNumber: String(this.lineNo), partitionKey: this.shardId, arrival: NaN });
-    }
-    const ended = this.eof && this.pending.length === 0;
-    return { records, millisBehindLatest: 0, ended };
+    const shardId = this.shardId;
+    await this.lines(this.limit, (data) => {
+      records.push({ data, sequenceNumber: String(++this.lineNo), partitionKey: shardId, arrival: NaN });
+    });
+    return { records, millisBehindLatest: 0, ended: this.eof && this.pending.length === 0 };
   }
 }

@@ -16,7 +16,7 @@ import { ConnectorError, ThreadError, TransformModuleError, describeError } from
 import { FileCheckpointStore } from './file-checkpoint-store.js';
 import { createConsoleLogger, dispatchLog, type Logger } from './logger.js';
 import {
-  deserializeError, type EmitterEvent, type HostEvent, type RecordWindow, type ShardHostApi, type ShardHostData,
+  deserializeError, type EmitterEvent, type SerializedError, type HostEvent, type RecordWindow, type ShardHostApi, type ShardHostData,
   type StartAt, type TransformResult,
 } from './protocol.js';
 import { windowTransferables } from './record-window.js';
@@ -93,6 +93,8 @@ export class Pipeline {
   private readonly shards = new Map<string, Shard>();
   private timers: NodeJS.Timeout[] = [];
   private started = false;
+  /** Start-up finished: from here on, a thread that exits is replaced. */
+  private running = false;
   private stopping: Promise<PipelineStats> | undefined;
   private nextHost = 0;
   private committing: Promise<void> | undefined;
@@ -116,17 +118,20 @@ export class Pipeline {
     this.started = true;
     const { config } = this;
     try {
-      this.source = createSource(config, this.logger);
+      this.source = await createSource(config, this.logger);
       const shards = await this.source.listShards();
       await this.startPool();
       for (let i = 0; i < config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i));
       const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shards.length, availableParallelism()));
       for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
+      // Every thread is up and has loaded its modules before the first actor starts.
+      await Promise.all(this.hosts.map((h) => h.api.ready()));
       await this.addShards(shards);
     } catch (err) {
       await this.teardown().catch(() => undefined);
       throw err;
     }
+    this.running = true;
     this.timers.push(setInterval(() => void this.commitAll(), config.checkpoint.intervalMs));
     this.timers.push(setInterval(() => void this.discover(), config.shards.discoveryIntervalMs));
     this.logger.info({ app: config.app, stream: config.stream, shards: this.shards.size, hostThreads: this.hosts.length,
@@ -153,15 +158,22 @@ export class Pipeline {
   private spawnEmitter(index: number): Promise<EmitterThread> {
     const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData: { emitterIndex: index, config: this.config } });
     const thread: EmitterThread = { index, worker, exited: false };
-    worker.on('message', (event: EmitterEvent | { type: 'closed' }) => this.onEmitterEvent(event));
+    worker.on('message', (event: EmitterEvent | { type: 'closed' | 'ready' }) => this.onEmitterEvent(event));
     worker.on('error', (err) => this.logger.error({ emitterThread: index, error: describeError(err) }, 'emitter thread crashed'));
     worker.on('exit', (code) => {
       thread.exited = true;
-      if (!this.stopping) this.onEmitterExit(thread, code);
+      if (this.running && !this.stopping) this.onEmitterExit(thread, code);
     });
     return new Promise((resolve, reject) => {
-      worker.once('online', () => resolve(thread));
+      const onMessage = (m: { type: string; error?: SerializedError }) => {
+        if (m.type === 'ready') resolve(thread);
+        else if (m.type === 'failed') reject(deserializeError(m.error!));
+        else return;
+        worker.off('message', onMessage);
+      };
+      worker.on('message', onMessage);
       worker.once('error', reject);
+      worker.once('exit', (code) => reject(new ThreadError(`emitter thread ${index} exited during start-up (code ${code})`)));
     });
   }
 
@@ -205,7 +217,7 @@ export class Pipeline {
     worker.on('exit', (code) => {
       host.exited = true;
       relay.port1.close();
-      if (!this.stopping) this.onHostExit(host, code);
+      if (this.running && !this.stopping) this.onHostExit(host, code);
     });
     return host;
   }
@@ -221,7 +233,7 @@ export class Pipeline {
     }
   }
 
-  private onEmitterEvent(event: EmitterEvent | { type: 'closed' }): void {
+  private onEmitterEvent(event: EmitterEvent | { type: 'closed' | 'ready' }): void {
     if (event.type === 'log') dispatchLog(this.logger, event);
     else if (event.type === 'ack') this.onAck(event);
   }

@@ -134,6 +134,8 @@ export interface ShardHostApi {
   /** Aborts an actor as a crash would (its buffer is dropped; it is reported as failed). */
   killActor(shardId: string, reason: string): void;
   stopAll(): Promise<void>;
+  /** Answers once the thread has loaded everything it needs. */
+  ready(): void;
 }
 
 /** The transform relay's RPC surface, served by the main thread to each host thread. */

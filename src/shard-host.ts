@@ -9,11 +9,11 @@ import { ShardActor } from './shard-actor.js';
 
 const STATS_INTERVAL_MS = 100;
 
-export function runShardHost(data: ShardHostData, parent: MessagePort): void {
+export async function runShardHost(data: ShardHostData, parent: MessagePort): Promise<void> {
   const post = (event: HostEvent) => parent.postMessage(event);
   const logger = createForwardingLogger(post, { host: data.hostIndex });
   const { config } = data;
-  const source = createSource(config, logger);
+  const source = await createSource(config, logger);
   const transform = connect<TransformApi>(data.transform, 'the transform pool relay');
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
   const deadLetter = new DeadLetterSink(config.deadLetter.dir);
@@ -56,6 +56,7 @@ export function runShardHost(data: ShardHostData, parent: MessagePort): void {
       for (const a of actors.values()) post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
       await source.close();
     },
+    ready() {},
     replaceEmitter(index: number, port: MessagePort) {
       emitters[index] = connect<EmitterApi>(port, `emitter thread ${index}`);
     },

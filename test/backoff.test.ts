@@ -49,5 +49,9 @@ test('isRetriable classifies AWS and network errors', (t) => {
   t.false(isRetriable(Object.assign(new Error('x'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } })));
   t.false(isRetriable(Object.assign(new Error('x'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })));
   t.false(isRetriable(new RangeError('bad')));
+  t.true(isRetriable(Object.assign(new Error('deadlock detected'), { code: '40P01' })));
+  t.true(isRetriable(Object.assign(new Error('connection failure'), { code: '08006' })));
+  t.false(isRetriable(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' })));
+  t.true(isRetriable(new Error('Connection terminated unexpectedly')));
   t.false(isRetriable('a string'));
 });

@@ -57,7 +57,19 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['bad redis url', { checkpoint: { redis: 'http://x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://x/"'],
   ['password hidden', { checkpoint: { redis: 'http://u:secret@x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://u:***@x/"'],
   ['bad endpoint', { kinesis: { endpoint: 'not a url' } }, 'kinesis.endpoint must be a URL (http: or https:), got "not a url"'],
-  ['unknown emitter', { emitter: { type: 'ftp' } }, 'emitter.type must be one of "s3", "file", "discard", got "ftp"'],
+  ['unknown emitter', { emitter: { type: 'ftp' } }, 'emitter.type must be one of "s3", "s3-manifest", "redshift", "redshift-manifest", "kinesis", "postgres", "file", "discard", got "ftp"'],
+  ['manifest without stream', { emitter: { type: 's3-manifest', bucket: 'b-1' } }, 'emitter.manifestStream must be a non-empty string, got undefined'],
+  ['redshift without auth', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't' } }, 'emitter.iamRole or emitter.accessKeyId and emitter.secretAccessKey must be set'],
+  ['redshift role and keys', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't', iamRole: 'arn:aws:iam::123456789012:role/r', accessKeyId: 'A' } }, 'emitter.iamRole and access keys are exclusive'],
+  ['redshift bad role', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't', iamRole: 'admin' } }, 'emitter.iamRole must be an IAM role ARN'],
+  ['redshift secret missing, not shown', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't', accessKeyId: 'AKIA1' } }, 'emitter.secretAccessKey must be a non-empty string when emitter.accessKeyId is set (value not shown)'],
+  ['redshift bad format', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't', iamRole: 'arn:aws:iam::123456789012:role/r', format: 'csv' } }, 'emitter.format must be "json-auto", {"jsonPaths": "s3://bucket/key"} or {"delimiter": "<one character>"}, got "csv"'],
+  ['redshift without url', { emitter: { type: 'redshift', bucket: 'b-1', table: 't', iamRole: 'arn:aws:iam::123456789012:role/r' } }, 'emitter.url must be a postgres:// URL (or set REDSHIFT_URL), got undefined'],
+  ['redshift-manifest without file table', { emitter: { type: 'redshift-manifest', bucket: 'b-1', url: 'postgres://rs:5439/db', dataTable: 't', iamRole: 'arn:aws:iam::123456789012:role/r' } }, 'emitter.fileTable must be a non-empty string, got undefined'],
+  ['kinesis bad partition key', { emitter: { type: 'kinesis', stream: 'out', partitionKey: 'random' } }, 'emitter.partitionKey must be "sequence" or "source-shard", got "random"'],
+  ['postgres bad columns', { emitter: { type: 'postgres', url: 'postgres://h/db', table: 't', columns: ['a'] } }, 'emitter.columns must map column names to JSON field names'],
+  ['postgres password hidden', { emitter: { type: 'postgres', url: 'mysql://u:pw@h/db', table: 't' } }, 'emitter.url must use postgres: or postgresql:, got "mysql://u:***@h/db"'],
+  ['option of another emitter type', { emitter: { type: 'kinesis', stream: 'out', bucket: 'b' } }, 'emitter.bucket is not a known option'],
   ['s3 without bucket', { emitter: { type: 's3' } }, 'emitter.bucket must be a non-empty string, got undefined'],
   ['bad bucket', { emitter: { type: 's3', bucket: 'Bad_Bucket' } }, 'emitter.bucket must be an S3 bucket name (3-63 of a-z 0-9 . -), got "Bad_Bucket"'],
   ['option of another emitter', { emitter: { type: 'file', bucket: 'b' } }, 'emitter.bucket is not a known option'],
@@ -77,6 +89,19 @@ for (const [name, extra, message] of bad) {
     t.is(err!.code, 'CONFIG_INVALID');
   });
 }
+
+test('every emitter type resolves with its defaults', (t) => {
+  const role = 'arn:aws:iam::123456789012:role/redshift-copy';
+  t.like(resolve({ emitter: { type: 's3-manifest', bucket: 'b-1', manifestStream: 'manifests' } }).emitter,
+    { type: 's3-manifest', bucket: 'b-1', manifestStream: 'manifests', prefix: '', gzip: false, forcePathStyle: false });
+  t.like(resolve({ emitter: { type: 'redshift', bucket: 'b-1', table: 'events', iamRole: role } }, { REDSHIFT_URL: 'postgres://rs:5439/db' }).emitter,
+    { type: 'redshift', url: 'postgres://rs:5439/db', table: 'events', format: 'json-auto', auth: { iamRole: role } });
+  t.like(resolve({ emitter: { type: 'redshift-manifest', bucket: 'b-1', url: 'postgres://rs:5439/db', dataTable: 'events', fileTable: 'files', iamRole: role, format: { delimiter: '|' } } }).emitter,
+    { type: 'redshift-manifest', dataTable: 'events', fileTable: 'files', format: { delimiter: '|' } });
+  t.like(resolve({ emitter: { type: 'kinesis', stream: 'out' } }).emitter, { type: 'kinesis', stream: 'out', partitionKey: 'sequence', region: 'us-east-1' });
+  t.like(resolve({ emitter: { type: 'postgres', table: 'events', columns: { user_id: 'user.id' } } }, { DATABASE_URL: 'postgres://127.0.0.1/test' }).emitter,
+    { type: 'postgres', url: 'postgres://127.0.0.1/test', table: 'events', columns: { user_id: 'user.id' } });
+});
 
 test('a config that is not an object', (t) => {
   t.throws(() => resolveConfig([], {}), { message: 'config must be an object, got []' });

@@ -4,4 +4,4 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runEmitterHost } from '../src/emitter-host.js';
 
-runEmitterHost(workerData, parentPort!);
+await runEmitterHost(workerData, parentPort!);

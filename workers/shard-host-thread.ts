@@ -4,4 +4,4 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runShardHost } from '../src/shard-host.js';
 
-runShardHost(workerData, parentPort!);
+await runShardHost(workerData, parentPort!);

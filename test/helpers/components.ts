@@ -129,3 +129,20 @@ export function countIds(records: Array<{ id: string }>): Map<string, number> {
   for (const r of records) m.set(r.id, (m.get(r.id) ?? 0) + 1);
   return m;
 }
+
+/** Every record on every shard of a stream, as text, read from TRIM_HORIZON until caught up. */
+export async function readStream(client: KinesisClient, stream: string): Promise<Array<{ shardId: string; data: string; partitionKey: string }>> {
+  const { ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand } = await import('@aws-sdk/client-kinesis');
+  const out: Array<{ shardId: string; data: string; partitionKey: string }> = [];
+  const shards = (await client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+  for (const s of shards) {
+    let it = (await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    while (it) {
+      const r = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
+      for (const rec of r.Records ?? []) out.push({ shardId: s.ShardId!, data: Buffer.from(rec.Data!).toString('utf8'), partitionKey: rec.PartitionKey! });
+      if ((r.Records ?? []).length === 0) break;
+      it = r.NextShardIterator;
+    }
+  }
+  return out;
+}

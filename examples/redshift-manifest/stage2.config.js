@@ -1,0 +1,18 @@
+// Stage 2: S3 URLs from the manifest stream -> one manifest file per batch -> one COPY ... MANIFEST
+// into Redshift, with the file table making sure no file is loaded twice.
+// Run: kinesis-connectors run examples/redshift-manifest/stage2.config.js
+import { settings as s } from './settings.js';
+
+export default {
+  app: s.pipeline.name,
+  stream: s.kinesis.outputStream,
+  kinesis: s.kinesis.endpoint ? { endpoint: s.kinesis.endpoint } : {},
+  checkpoint: { ...s.checkpoint, intervalMs: Number(process.env.STAGE2_CHECKPOINT_INTERVAL_MS ?? 500) },
+  buffer: { maxRecords: s.kinesis.outputBufferSize, maxAgeMs: 1000 },
+  emitter: {
+    type: 'redshift-manifest', bucket: s.s3.bucket, prefix: 'clicks/', url: s.redshift.url,
+    dataTable: s.redshift.dataTable, fileTable: s.redshift.fileTable, iamRole: s.redshift.iamRole, format: 'json-auto',
+    ...(s.s3.endpoint ? { endpoint: s.s3.endpoint, forcePathStyle: true } : {}),
+  },
+  deadLetter: { dir: './dead-letter/stage2' },
+};

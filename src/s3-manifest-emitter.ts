@@ -1,0 +1,90 @@
+/**
+ * S3ManifestEmitter: the first stage of the original's Redshift manifest pipeline. Each batch is
+ * stored in S3 (as S3Emitter stores it), then the object's URL is put on a manifest stream, from
+ * which a later stage loads whole sets of files into Redshift.
+ */
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { BACKOFF_DEFAULTS, retry, type BackoffOptions } from './backoff.js';
+import type { Emitter, EmitterBatch } from './emitter.js';
+import { ConfigError, EmitError, describeError, isRetriable } from './errors.js';
+import { S3Emitter, type S3EmitterOptions } from './s3-emitter.js';
+
+export interface S3ManifestEmitterOptions {
+  /** Where the batches go, as for S3Emitter; this emitter owns the client and destroys it on `close()`. */
+  s3: S3EmitterOptions;
+  /** The client for the manifest stream; owned and destroyed on `close()` like the S3 client. */
+  kinesis: KinesisClient;
+  /** The stream that receives one record per stored object: its `s3://bucket/key` URL. */
+  manifestStream: string;
+  /** PutRecord calls, including the first, before the emit fails. @defaultValue 5 */
+  attempts?: number;
+  /** Backoff between attempts. @defaultValue { baseMs: 100, maxMs: 5000 } */
+  backoff?: Partial<BackoffOptions>;
+}
+
+export const S3_MANIFEST_EMITTER_DEFAULTS = { attempts: 5, backoff: { baseMs: 100, maxMs: 5000 } satisfies BackoffOptions };
+
+/**
+ * Resolves only after the object is stored AND its URL is on the manifest stream, so a batch whose
+ * URL never reached the stream is not acknowledged and will be emitted again. A re-emitted batch
+ * overwrites its object (the key is deterministic) and puts the same URL on the stream once more:
+ * the manifest stream is at least once, and its reader should load each URL once.
+ * The manifest record's partition key is the batch's source shard id.
+ */
+export class S3ManifestEmitter implements Emitter {
+  private readonly s3: S3Emitter;
+  private readonly attempts: number;
+  private readonly backoff: BackoffOptions;
+  private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly options: S3ManifestEmitterOptions) {
+    if (typeof options.manifestStream !== 'string' || !/^[a-zA-Z0-9_.-]{1,128}$/.test(options.manifestStream)) {
+      throw new ConfigError('manifestStream', `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(options.manifestStream)}`);
+    }
+    this.attempts = options.attempts ?? S3_MANIFEST_EMITTER_DEFAULTS.attempts;
+    if (!Number.isInteger(this.attempts) || this.attempts < 1) {
+      throw new ConfigError('attempts', `must be a positive integer, got ${show(options.attempts)}`);
+    }
+    this.backoff = { ...BACKOFF_DEFAULTS, ...S3_MANIFEST_EMITTER_DEFAULTS.backoff, ...options.backoff };
+    for (const key of ['baseMs', 'maxMs'] as const) {
+      const v = this.backoff[key];
+      if (!Number.isFinite(v) || v < 0) throw new ConfigError(`backoff.${key}`, `must be a non-negative number, got ${show(v)}`);
+    }
+    this.s3 = new S3Emitter(options.s3);
+  }
+
+  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+    const { location } = await this.s3.emit(batch);
+    const stream = this.options.manifestStream;
+    try {
+      await retry(() => this.options.kinesis.send(new PutRecordCommand({
+        StreamName: stream,
+        Data: Buffer.from(location, 'utf8'),
+        PartitionKey: batch.shardId,
+      })), { attempts: this.attempts, ...this.backoff, signal: this.closing.signal });
+    } catch (err) {
+      throw new EmitError(`Kinesis PutRecord of ${location} to manifest stream ${stream} failed: ${describeError(err)}`,
+        { retriable: isRetriable(err), cause: err });
+    }
+    return { location };
+  }
+
+  /** Destroys both clients. Idempotent: every call returns the same promise. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing.abort();
+      try {
+        await this.s3.close();
+      } finally {
+        this.options.kinesis.destroy();
+      }
+    })();
+    return this.closed;
+  }
+}
+
+/** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */
+function show(value: unknown): string {
+  return typeof value === 'number' || value === undefined ? String(value) : JSON.stringify(value);
+}
