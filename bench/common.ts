@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark scripts: medians, RSS sampling, child processes, record files.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile, open } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clickBytes } from '../src/click-events.js';
 
@@ -63,6 +64,28 @@ export async function writeShardFiles(dir: string, kind: RecordKind, total: numb
 }
 
 const NEWLINE = Buffer.from('\n');
+
+const inputs = new Map<string, Promise<string>>();
+
+/** Replay files for `records` records of `kind` over 4 shards, written once per run and reused. */
+export function prepareInput(kind: RecordKind, records: number): Promise<string> {
+  const key = `${kind}-${records}`;
+  let dir = inputs.get(key);
+  if (!dir) {
+    dir = mkdtemp(join(tmpdir(), `kc-bench-${key}-`)).then(async (d) => {
+      await writeShardFiles(d, kind, records, 4);
+      return d;
+    });
+    inputs.set(key, dir);
+  }
+  return dir;
+}
+
+/** Removes every prepared input. */
+export async function removeInputs(): Promise<void> {
+  for (const dir of inputs.values()) await rm(await dir, { recursive: true, force: true });
+  inputs.clear();
+}
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFile(file, JSON.stringify(value, null, 2) + '\n');

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { fromRecord, keepRecord, toRecord } from '../src/sample-transform.js';
-import { median, recordOf, runChild } from './common.js';
+import { median, prepareInput, recordOf, runChild } from './common.js';
 
 export function singleThreadRps(records: number): number {
   const input = Array.from({ length: records }, (_, i) => recordOf('click', i));
@@ -38,8 +38,9 @@ export async function limitRps(records: number, cores: number): Promise<number> 
 
 export interface PipelineRun { records: number; seconds: number; rps: number; bytes: number; peakRssMB: number }
 
-export function pipelineRun(records: number, transform: 'sample' | 'identity', kind: 'click' | 'bytes100'): Promise<PipelineRun> {
-  return runChild<PipelineRun>('./pipeline-run.js', ['--records', String(records), '--transform', transform, '--kind', kind, '--shards', '4']);
+export async function pipelineRun(records: number, transform: 'sample' | 'identity', kind: 'click' | 'bytes100'): Promise<PipelineRun> {
+  const input = await prepareInput(kind, records);
+  return runChild<PipelineRun>('./pipeline-run.js', ['--records', String(records), '--transform', transform, '--input', input, '--shards', '4']);
 }
 
 export async function cpu(records: number, reps: number) {

@@ -17,13 +17,14 @@ try {
     kinesis: { endpoint: f.kinesis },
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
     transform: { module: SAMPLE_TRANSFORM, threads: availableParallelism() },
-    buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
+    buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: Number(f.maxAgeMs ?? 250) },
     emitter: { type: 's3', bucket: f.bucket, prefix: 'pipeline/', endpoint: f.s3, forcePathStyle: true },
     deadLetter: { dir: join(dir, 'dead-letter') },
-    reader: { pollIntervalMs: 200 },
+    reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000) },
   }, { logger: silentLogger });
   const peak = sampleRss();
   await pipeline.start();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (;;) {
     const s = pipeline.stats();
@@ -31,8 +32,10 @@ try {
     await new Promise((r) => setTimeout(r, 5));
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const stats = await pipeline.stop();
-  process.stdout.write(JSON.stringify({ records, seconds, rps: records / seconds, emitted: stats.recordsEmitted, peakRssMB: peak() }) + '\n');
+  process.stdout.write(JSON.stringify({ records, seconds, rps: records / seconds, emitted: stats.recordsEmitted, peakRssMB: peak(),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n');
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,16 +1,22 @@
 // Runs the embedded Kinesis and S3 in a process of their own, so that neither side of the e2e
 // comparison shares its main thread with them. Prints their endpoints as one JSON line, then
-// serves until its stdin closes.
+// serves until its stdin closes. A line "cpu" on stdin answers with its CPU time so far, so the
+// benchmark can tell how much of the machine the emulators themselves take.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { startLocalKinesis, startLocalS3 } from '../src/local-emulators.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'kc-bench-s3-'));
 const kinesis = await startLocalKinesis();
 const s3 = await startLocalS3(dir, ['bench']);
 process.stdout.write(JSON.stringify({ kinesis: kinesis.endpoint, s3: s3.endpoint, bucket: 'bench' }) + '\n');
-process.stdin.resume();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== 'cpu') return;
+  const u = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }) + '\n');
+});
 process.stdin.on('end', async () => {
   await s3.close();
   await kinesis.close();

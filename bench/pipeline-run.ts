@@ -1,26 +1,24 @@
 // One measured run of the full actor pipeline (supervisor, shard actors, pool, buffer, emitter
-// threads, checkpoint commits) over replay files into a discarding emitter. Runs in its own process
-// so its peak RSS is its own. Prints one JSON line.
+// threads, checkpoint commits) over replay files (written beforehand by the parent, `--input`) into a
+// discarding emitter. Runs in its own process so its peak RSS is its own. Prints one JSON line.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pipeline } from '../src/pipeline.js';
 import { silentLogger } from '../src/logger.js';
-import { SAMPLE_TRANSFORM, flags, sampleRss, writeShardFiles, type RecordKind } from './common.js';
+import { SAMPLE_TRANSFORM, flags, sampleRss } from './common.js';
 
 const f = flags(process.argv.slice(2));
 const records = Number(f.records);
 const shards = Number(f.shards ?? 4);
-const kind = (f.kind ?? 'click') as RecordKind;
 const transform = f.transform === 'identity' ? undefined : SAMPLE_TRANSFORM;
 
 const dir = await mkdtemp(join(tmpdir(), 'kc-bench-'));
 try {
-  await writeShardFiles(join(dir, 'in'), kind, records, shards);
   const pipeline = new Pipeline({
     app: 'bench', stream: 'bench',
-    source: { type: 'files', dir: join(dir, 'in') },
+    source: { type: 'files', dir: f.input },
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
     transform: { module: transform, threads: availableParallelism(), ...(f.window ? { windowRecords: Number(f.window) } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },

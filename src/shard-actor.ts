@@ -12,7 +12,7 @@ import type { EmitBatch, EmitterApi, HostEvent, StartAt, TransformApi } from './
 import { RecordBuffer, type FlushedBatch } from './record-buffer.js';
 import { packStrings, packWindow, windowTransferables } from './record-window.js';
 import { transfer } from './rpc.js';
-import type { ShardSource } from './shard-source.js';
+import type { ReadResult, ShardSource } from './shard-source.js';
 
 type Remote<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
 
@@ -115,19 +115,28 @@ export class ShardActor {
       if (this.buffer.isDue()) this.emitBatch(this.buffer.flush()!);
     }), Math.max(5, Math.min(250, Math.floor(maxAgeMs / 4))));
     let ended = false;
+    // While one response is cut into windows and sent to the pool, the next is already being read
+    // (one response ahead), so the pool is not left idle during GetRecords' latency.
+    let ahead: Promise<ReadResult> | null = null;
     try {
       while (!this.halted) {
         await this.waitForCapacity();
         if (this.halted) break;
-        let result;
+        let result: ReadResult;
         try {
-          result = await reader.read(this.abort.signal);
+          result = await (ahead ?? reader.read(this.abort.signal));
         } catch (err) {
           if (this.halted) break;
           throw err;
+        } finally {
+          ahead = null;
         }
         const { records } = result;
         this.stats.millisBehindLatest = result.millisBehindLatest;
+        if (records.length > 0 && !result.ended && !this.halted) {
+          ahead = reader.read(this.abort.signal);
+          ahead.catch(() => undefined); // surfaces when awaited above
+        }
         if (records.length > 0) {
           this.stats.read += records.length;
           this.stats.lastReadAt = Date.now();

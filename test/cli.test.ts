@@ -59,6 +59,17 @@ test('unreadable config and usage errors exit non-zero', async (t) => {
   t.regex(shards.stderr, /--shards must be a positive integer, got "many"/);
 });
 
+test('create-stream creates a stream, waits until ACTIVE, and is idempotent', async (t) => {
+  const name = uniqueName('created');
+  for (let i = 0; i < 2; i++) {
+    const run = await cli(['create-stream', name, '--shards', '3', '--endpoint', env.kinesis.endpoint]);
+    t.is(run.code, 0, run.stderr);
+    t.is(run.stdout.trim(), `stream ${name} is ACTIVE`);
+  }
+  const { ListShardsCommand } = await import('@aws-sdk/client-kinesis');
+  t.is((await env.kinesisClient.send(new ListShardsCommand({ StreamName: name }))).Shards?.length, 3);
+});
+
 test('a missing transform module is a startup error naming the file', async (t) => {
   const stream = uniqueName('nomod');
   await createStream(env.kinesisClient, stream, 1);

@@ -94,6 +94,33 @@ test.serial('a throttling Kinesis is ridden out by backoff', async (t) => {
   }
 });
 
+test.serial('an expired shard iterator is replaced after the last record read: nothing lost, nothing repeated', async (t) => {
+  const stream = uniqueName('expired');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 1);
+  const all = ids('e', 1500);
+  await produce(env.kinesisClient, stream, all);
+  const proxy = await startThrottlingProxy(env.kinesis.endpoint, { GetRecords: { every: 3, error: 'ExpiredIteratorException' } });
+  const logger = captureLogger();
+  try {
+    const pipeline = new Pipeline(testOptions(env, app, stream, {
+      kinesis: { endpoint: proxy.endpoint, maxAttempts: 1 },
+      reader: { pollIntervalMs: 100, maxRecordsPerCall: 100 },
+    }), { logger });
+    await pipeline.start();
+    await waitFor(() => pipeline.stats().recordsEmitted >= all.length && pipeline.isIdle(300), 60_000, 'every record emitted');
+    const stats = await pipeline.stop();
+    t.is(stats.restarts, 0);
+    t.true((proxy.throttled.get('GetRecords') ?? 0) >= 3);
+    t.true(logger.lines.some((l) => l.msg.startsWith('shard iterator expired')));
+    const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+    t.is(counts.size, all.length);
+    t.true([...counts.values()].every((c) => c === 1), 'no record read twice');
+  } finally {
+    await proxy.close();
+  }
+});
+
 test.serial('poison records go to the dead-letter sink with their error; the rest flow and the checkpoint passes them', async (t) => {
   const stream = uniqueName('poison');
   const app = uniqueName('app');

@@ -84,6 +84,21 @@ test.serial('gzip objects get .gz keys and decompress to the records', async (t)
   t.is(countIds(objects.flatMap((o) => o.lines.map((l) => JSON.parse(l) as { id: string }))).size, 300);
 });
 
+test.serial('startPosition LATEST skips what was there before the first start', async (t) => {
+  const stream = uniqueName('s3-latest');
+  await createStream(env.kinesisClient, stream, 1);
+  await produce(env.kinesisClient, stream, ids('old', 100));
+  const pipeline = new Pipeline(testOptions(env, uniqueName('app'), stream, { startPosition: 'LATEST' }), { logger: captureLogger() });
+  await pipeline.start();
+  await new Promise((r) => setTimeout(r, 500)); // the actor has its LATEST iterator
+  await produce(env.kinesisClient, stream, ids('new', 60));
+  await waitFor(() => pipeline.stats().recordsEmitted >= 60 && pipeline.isIdle(300), 30_000, 'new records emitted');
+  const stats = await pipeline.stop();
+  t.is(stats.recordsRead, 60);
+  const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+  t.deepEqual([...counts.keys()].sort(), ids('new', 60).sort());
+});
+
 test.serial('a missing bucket is a clear error and the checkpoint does not move', async (t) => {
   const stream = uniqueName('s3-nobucket');
   const app = uniqueName('app');
@@ -92,13 +107,18 @@ test.serial('a missing bucket is a clear error and the checkpoint does not move'
   const logger = captureLogger();
   const pipeline = new Pipeline(testOptions(env, app, stream, {
     emitter: { type: 's3', bucket: 'no-such-bucket', endpoint: env.s3.endpoint, forcePathStyle: true },
+    restart: { baseMs: 10, maxMs: 20, maxRestarts: 2, windowMs: 60_000, slowRetryMs: 300 },
   }), { logger });
   await pipeline.start();
-  await waitFor(() => pipeline.stats().restarts >= 1, 30_000, 'the actor to fail');
+  await waitFor(() => pipeline.stats().restarts >= 4, 30_000, 'the actor to fail, be restarted, exhaust its budget and be retried slowly');
   const stats = await pipeline.stop();
   const failure = logger.lines.find((l) => l.level === 'error' && l.msg.includes('shard actor failed'));
   t.truthy(failure);
   t.regex(String(failure!.fields.error), /S3 PutObject s3:\/\/no-such-bucket\/.* failed: NoSuchBucket/);
   t.is(stats.recordsEmitted, 0);
   t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
+  const exhausted = logger.lines.find((l) => l.level === 'error' && l.msg.includes('restart budget exhausted'));
+  t.truthy(exhausted, 'the exhausted budget is logged as an error');
+  t.regex(String(exhausted!.fields.error), /NoSuchBucket/);
+  t.is(exhausted!.fields.restartInMs, 300);
 });
