@@ -29,7 +29,7 @@ try {
   for (;;) {
     const s = pipeline.stats();
     if (s.recordsEmitted + s.recordsFiltered + s.recordsDeadLettered >= records && pipeline.isIdle(0)) break;
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

@@ -28,7 +28,7 @@ try {
   const peak = sampleRss();
   await pipeline.start();
   const t0 = performance.now();
-  while (pipeline.stats().shards.finished < shards) await new Promise((r) => setTimeout(r, 2));
+  while (pipeline.stats().shards.finished < shards) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - t0) / 1000;
   const stats = await pipeline.stop();
   const peakRssMB = peak();
