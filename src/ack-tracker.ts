@@ -43,6 +43,11 @@ export class ShardAcks {
     return this.finished ? SHARD_END : this.committable;
   }
 
+  /** Batches acknowledged in order so far (0 .. acknowledged-1). */
+  get acknowledged(): number {
+    return this.next;
+  }
+
   /** Batches acknowledged out of order and still waiting for an earlier one. */
   get waiting(): number {
     return this.pending.size;

@@ -6,11 +6,11 @@ import { createStream } from './create-stream.js';
 import { describeError } from './errors.js';
 import { createKinesisClient } from './kinesis-client.js';
 import { loadConfigFile } from './load-config.js';
-import { createConsoleLogger, type LogLevel } from './logger.js';
+import { LOG_LEVELS, createConsoleLogger, type LogLevel } from './logger.js';
 import { Pipeline } from './pipeline.js';
 
 const USAGE = `Usage:
-  kinesis-connectors run <config.json|config.js> [--idle-exit <ms>]
+  kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
       Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has been
       idle that long with everything emitted and checkpointed.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
@@ -66,6 +66,9 @@ async function main(argv: string[]): Promise<void> {
         'idle-exit': { type: 'string' }, 'log-level': { type: 'string' } } });
       if (positionals.length !== 1) fail(`run needs exactly one config file\n\n${USAGE}`, 2);
       const idle = values['idle-exit'] === undefined ? undefined : positiveInt('idle-exit', values['idle-exit']);
+      if (values['log-level'] !== undefined && !LOG_LEVELS.includes(values['log-level'] as LogLevel)) {
+        fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`, 2);
+      }
       const { options, baseDir } = await loadConfigFile(positionals[0]);
       if (values['log-level']) options.logLevel = values['log-level'] as LogLevel;
       const config = resolveConfig(options, { baseDir });

@@ -118,7 +118,7 @@ export interface KinesisSourceConfig {
   type: 'kinesis';
 }
 
-/** Replays NDJSON or line files, one per shard (`<dir>/<shardId>.ndjson`), loaded into memory. */
+/** Replays NDJSON or line files, one per shard (`<dir>/<shardId>.ndjson`), read a chunk at a time. */
 export interface FileSourceConfig {
   type: 'files';
   dir: string;
@@ -266,7 +266,11 @@ export function redactUrl(value: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+    // Unparseable: hide everything between "://" and the last "@" (user and password alike).
+    const at = value.lastIndexOf('@');
+    const scheme = value.indexOf('://');
+    if (at < 0) return value;
+    return `${scheme >= 0 && scheme < at ? value.slice(0, scheme + 3) : ''}***${value.slice(at)}`;
   }
 }
 

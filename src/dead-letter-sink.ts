@@ -7,6 +7,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectorError } from './errors.js';
+import { fsyncDir } from './fsync-dir.js';
 
 export interface DeadLetterEntry {
   shardId: string;
@@ -39,6 +40,7 @@ export class DeadLetterSink {
       } finally {
         await handle.close();
       }
+      await fsyncDir(this.dir);
     } catch (err) {
       this.ready = undefined;
       throw new ConnectorError(`writing ${entries.length} dead-letter record(s) to ${file} failed: ${(err as Error).message}`,

@@ -6,6 +6,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
 import { CheckpointError } from './errors.js';
+import { fsyncDir } from './fsync-dir.js';
 import { compareSequence } from './sequence.js';
 
 export class FileCheckpointStore implements CheckpointStore {
@@ -35,15 +36,21 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async set(shardId: string, sequenceNumber: string): Promise<string> {
-    const data = await this.load();
+    await this.load();
     const key = checkpointKey(this.options.app, this.options.stream, shardId);
-    const current = data[key];
-    if (current !== undefined && compareSequence(sequenceNumber, current) <= 0) return current;
-    data[key] = sequenceNumber;
-    const write = this.writing.then(() => this.persist(JSON.stringify(data, null, 2)));
+    // Writes are serialised; the map in memory changes only once the file holding it is durable,
+    // so a failed write is never reported as stored by a later call.
+    const write = this.writing.then(async () => {
+      const data = this.data!;
+      const current = data[key];
+      if (current !== undefined && compareSequence(sequenceNumber, current) <= 0) return current;
+      const next = { ...data, [key]: sequenceNumber };
+      await this.persist(JSON.stringify(next, null, 2));
+      this.data = next;
+      return sequenceNumber;
+    });
     this.writing = write.catch(() => undefined);
-    await write;
-    return sequenceNumber;
+    return write;
   }
 
   private async persist(text: string): Promise<void> {
@@ -59,6 +66,7 @@ export class FileCheckpointStore implements CheckpointStore {
         await handle.close();
       }
       await rename(tmp, file);
+      await fsyncDir(dirname(file));
     } catch (err) {
       throw new CheckpointError(`writing checkpoint file ${file} failed: ${(err as Error).message}`, err);
     }

@@ -7,6 +7,7 @@ import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { fsyncDir } from './fsync-dir.js';
 import { batchKey, type Emitter, type EmitterBatch } from './emitter.js';
 import { EmitError, describeError, isRetriable } from './errors.js';
 
@@ -40,6 +41,7 @@ export class FileEmitter implements Emitter {
         await handle.close();
       }
       await rename(tmp, file);
+      await fsyncDir(dirname(file));
     } catch (err) {
       throw new EmitError(`writing batch file ${file} failed: ${describeError(err)}`, { retriable: isRetriable(err), cause: err });
     }

@@ -95,6 +95,14 @@ class FileShardReader implements ShardReader {
     return n;
   }
 
+  async close(): Promise<void> {
+    const handle = this.handle;
+    if (handle && !this.eof) {
+      this.eof = true;
+      await handle.close();
+    }
+  }
+
   async read(): Promise<ReadResult> {
     this.handle ??= await this.open();
     if (!this.skipped) {

@@ -27,6 +27,9 @@ export async function loadConfigFile(file: string): Promise<{ options: PipelineO
   try {
     return { options: JSON.parse(text) as PipelineOptions, baseDir };
   } catch (err) {
-    throw new ConfigError(path, `is not valid JSON: ${(err as Error).message}`);
+    // Only the position: the parser's message quotes the text around it, which may hold a secret.
+    const at = /position (\d+)/.exec((err as Error).message);
+    const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}` : '';
+    throw new ConfigError(path, `is not valid JSON${where}`);
   }
 }

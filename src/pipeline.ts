@@ -16,7 +16,7 @@ import { ConnectorError, ThreadError, TransformModuleError, describeError } from
 import { FileCheckpointStore } from './file-checkpoint-store.js';
 import { createConsoleLogger, dispatchLog, type Logger } from './logger.js';
 import {
-  deserializeError, type EmitterEvent, type SerializedError, type HostEvent, type RecordWindow, type ShardHostApi, type ShardHostData,
+  deserializeError, type DrainedActor, type EmitterEvent, type SerializedError, type HostEvent, type RecordWindow, type ShardHostApi, type ShardHostData,
   type StartAt, type TransformResult,
 } from './protocol.js';
 import { windowTransferables } from './record-window.js';
@@ -47,6 +47,8 @@ interface Shard {
   committed: string | null;
   restarts: number[];
   restartTimer?: NodeJS.Timeout;
+  /** When the shard's first actor started (the meaning of LATEST until a checkpoint exists). */
+  firstStartedAt?: number;
   lastError?: string;
   stats: { read: number; filtered: number; deadLettered: number; millisBehindLatest: number; lastReadAt: number; busy: boolean };
   /** Counts of earlier generations, folded in when an actor is replaced. */
@@ -99,6 +101,7 @@ export class Pipeline {
   private nextHost = 0;
   private committing: Promise<void> | undefined;
   private discovering: Promise<void> | undefined;
+  private lastList: ShardInfo[] = [];
   private readonly totals = { emitted: 0, batches: 0, bytes: 0, restarts: 0, checkpoints: 0 };
   private resolveDone: () => void = () => {};
   private readonly finished = new Promise<void>((resolve) => { this.resolveDone = resolve; });
@@ -277,6 +280,7 @@ export class Pipeline {
 
   /** Adds newly listed shards and starts every shard whose parents are finished. */
   private async addShards(list: ShardInfo[]): Promise<void> {
+    this.lastList = list;
     const listed = new Set(list.map((s) => s.shardId));
     for (const info of list) {
       if (this.shards.has(info.shardId)) {
@@ -292,11 +296,23 @@ export class Pipeline {
       });
     }
     for (const [shardId, s] of this.shards) {
-      if (s.state !== 'waiting' || this.stopping) continue;
-      const parents = [s.info.parentShardId, s.info.adjacentParentShardId].filter((p): p is string => p !== undefined);
-      const ready = parents.every((p) => !listed.has(p) || this.shards.get(p)?.state === 'finished');
-      if (ready) this.startActor(shardId, s);
+      if (s.state === 'waiting' && !this.stopping && this.parentsFinished(s, listed)) this.startActor(shardId, s);
     }
+  }
+
+  /** True when every parent of the shard is finished or no longer listed (trimmed). */
+  private parentsFinished(s: Shard, listed: Set<string>): boolean {
+    const parents = [s.info.parentShardId, s.info.adjacentParentShardId].filter((p): p is string => p !== undefined);
+    return parents.every((p) => !listed.has(p) || this.shards.get(p)?.state === 'finished');
+  }
+
+  /** A shard's checkpoint became SHARD_END: it is finished, and children waiting on it may start. */
+  private finish(shardId: string, s: Shard): void {
+    if (s.state === 'finished') return;
+    s.state = 'finished';
+    clearTimeout(s.restartTimer);
+    this.logger.info({ shardId }, 'shard finished; checkpointed SHARD_END');
+    void this.addShards(this.lastList).catch((err) => this.logger.error({ error: describeError(err) }, 'starting child shards failed; discovery will retry'));
   }
 
   private discover(): Promise<void> {
@@ -310,8 +326,21 @@ export class Pipeline {
 
   private startAt(s: Shard): StartAt {
     if (s.committed && s.committed !== SHARD_END) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: s.committed };
+    // A child of a split or merge holds only records written after its parents closed: all of them
+    // are read, whatever the configured start.
+    if (s.info.parentShardId !== undefined || s.info.adjacentParentShardId !== undefined) return { type: 'TRIM_HORIZON' };
     const p = this.config.startPosition;
-    if (p === 'TRIM_HORIZON' || p === 'LATEST') return { type: p };
+    if (p === 'TRIM_HORIZON') return { type: p };
+    // LATEST means "from when this pipeline first started the shard": a restart before the first
+    // checkpoint resumes at that moment (AT_TIMESTAMP), not at a later LATEST that would skip what
+    // the failed actor had read.
+    if (p === 'LATEST') {
+      if (s.firstStartedAt === undefined) {
+        s.firstStartedAt = Date.now();
+        return { type: 'LATEST' };
+      }
+      return { type: 'AT_TIMESTAMP', timestamp: s.firstStartedAt };
+    }
     return { type: 'AT_TIMESTAMP', timestamp: Date.parse(p) };
   }
 
@@ -361,7 +390,8 @@ export class Pipeline {
       if (this.stopping || s.state !== 'restarting') return;
       // Commit what was acknowledged before the failure, then resume after the committed position.
       void this.commitShard(shardId, s).finally(() => {
-        if (!this.stopping && s.state === 'restarting') this.startActor(shardId, s);
+        if (s.committed === SHARD_END) this.finish(shardId, s);
+        else if (!this.stopping && s.state === 'restarting') this.startActor(shardId, s);
       });
     }, delay);
   }
@@ -372,11 +402,7 @@ export class Pipeline {
     try {
       s.committed = await this.store.set(shardId, target);
       this.totals.checkpoints++;
-      if (s.committed === SHARD_END && s.state === 'running') {
-        s.state = 'finished';
-        this.logger.info({ shardId }, 'shard finished; checkpointed SHARD_END');
-        void this.discover();
-      }
+      if (s.committed === SHARD_END) this.finish(shardId, s);
     } catch (err) {
       this.logger.error({ shardId, checkpoint: target, error: describeError(err) }, 'checkpoint commit failed; will retry (nothing is lost, records may repeat after a crash)');
     }
@@ -439,8 +465,10 @@ export class Pipeline {
    */
   isIdle(idleMs: number): boolean {
     const now = Date.now();
+    const listed = new Set(this.lastList.map((i) => i.shardId));
     for (const s of this.shards.values()) {
       if (s.state === 'restarting') return false;
+      if (s.state === 'waiting' && this.parentsFinished(s, listed)) return false;
       if (s.state === 'running') {
         if (s.stats.busy || now - s.stats.lastReadAt < idleMs || s.acks.waiting > 0) return false;
       }
@@ -473,14 +501,26 @@ export class Pipeline {
   private async shutdown(): Promise<PipelineStats> {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.shards.values()) clearTimeout(s.restartTimer);
-    const deadline = this.config.shutdownTimeoutMs;
-    const drained = await withTimeout(
-      Promise.allSettled(this.hosts.filter((h) => !h.exited).map((h) => h.api.stopAll())), deadline);
-    if (!drained) this.logger.error({ timeoutMs: deadline }, 'shutdown timed out while draining; committing what was acknowledged');
+    // One deadline for the whole shutdown: drain, the last acknowledgements, the final commit, cleanup.
+    const end = Date.now() + this.config.shutdownTimeoutMs;
+    const left = () => Math.max(0, end - Date.now());
+    const reports: DrainedActor[] = [];
+    const drained = await withTimeout(Promise.allSettled(this.hosts.filter((h) => !h.exited).map(async (h) => {
+      reports.push(...await h.api.stopAll());
+    })), left());
+    if (!drained) this.logger.error({ timeoutMs: this.config.shutdownTimeoutMs }, 'shutdown timed out while draining; committing what was acknowledged');
+    // Acknowledgements travel on other channels than the drain's answer: wait (briefly) for every
+    // batch each drained actor produced before the final commit.
+    const current = reports.map((r) => ({ r, s: this.shards.get(r.shardId) })).filter(({ r, s }) => s && s.generation === r.generation);
+    for (const { r, s } of current) if (r.ended) s!.acks.ended(r.batches);
+    const acked = async () => {
+      while (current.some(({ r, s }) => s!.acks.acknowledged < r.batches) && left() > 0) await new Promise((res) => setTimeout(res, 10));
+    };
+    await withTimeout(acked(), Math.min(left(), 5000));
     await this.discovering?.catch(() => undefined);
-    await withTimeout(this.commitAll(), 5000);
+    await withTimeout(this.commitAll(), left());
     const stats = this.stats();
-    await this.teardown();
+    await withTimeout(this.teardown(), Math.max(left(), 1000));
     this.logger.info({ recordsRead: stats.recordsRead, recordsEmitted: stats.recordsEmitted, checkpointsWritten: stats.checkpointsWritten }, 'pipeline stopped');
     return stats;
   }

@@ -118,6 +118,13 @@ export interface SerializedError {
   retriable?: boolean;
 }
 
+export interface DrainedActor {
+  shardId: string;
+  generation: number;
+  batches: number;
+  ended: boolean;
+}
+
 export interface StartActorRequest {
   shardId: string;
   generation: number;
@@ -133,7 +140,8 @@ export interface ShardHostApi {
   stopActor(shardId: string): Promise<void>;
   /** Aborts an actor as a crash would (its buffer is dropped; it is reported as failed). */
   killActor(shardId: string, reason: string): void;
-  stopAll(): Promise<void>;
+  /** Stops every actor gracefully; reports how many batches each produced and whether its shard ended. */
+  stopAll(): Promise<DrainedActor[]>;
   /** Answers once the thread has loaded everything it needs. */
   ready(): void;
 }

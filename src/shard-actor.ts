@@ -53,6 +53,14 @@ export class ShardActor {
     this.buffer = new RecordBuffer(deps.config.buffer);
   }
 
+  /** Batches produced so far (batch numbers 0 .. batches-1). */
+  get batches(): number {
+    return this.batchNo;
+  }
+
+  /** True once the actor read its closed shard to the end and every batch was emitted. */
+  ended = false;
+
   /** True while anything read has not yet been handed back as stored. */
   get busy(): boolean {
     return this.windowsInFlight > 0 || this.emits.size > 0 || this.buffer.hasPending;
@@ -143,7 +151,8 @@ export class ShardActor {
           const step = config.transform.windowRecords;
           for (let from = 0; from < records.length; from += step) {
             if (from > 0) await this.waitForCapacity();
-            if (this.failure) break;
+            // Stopping: the rest of this response is not dispatched (nor checkpointed); it is read again next time.
+            if (this.halted) break;
             this.dispatch(records, from, Math.min(records.length, from + step));
           }
         }
@@ -163,11 +172,14 @@ export class ShardActor {
       while (this.emits.size > 0) await Promise.all([...this.emits]);
       if (this.failure) throw this.failure;
       if (ended) {
+        this.ended = true;
         this.deps.post({ type: 'shard-ended', shardId, generation: this.generation, batches: this.batchNo });
         this.deps.logger.info({ shardId, batches: this.batchNo }, 'reached the end of a closed shard');
       }
     } finally {
       clearInterval(this.ageTimer);
+      await ahead?.catch(() => undefined);
+      await reader.close?.().catch(() => undefined);
     }
   }
 

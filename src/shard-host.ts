@@ -51,10 +51,12 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       actors.get(shardId)?.kill(new Error(reason));
     },
     async stopAll() {
-      await Promise.all([...actors.values()].map((a) => a.stop()));
+      const running = [...actors.values()];
+      await Promise.all(running.map((a) => a.stop()));
       clearInterval(statsTimer);
-      for (const a of actors.values()) post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
+      for (const a of running) post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
       await source.close();
+      return running.map((a) => ({ shardId: a.shardId, generation: a.generation, batches: a.batches, ended: a.ended }));
     },
     ready() {},
     replaceEmitter(index: number, port: MessagePort) {

@@ -20,6 +20,8 @@ export interface ReadResult {
 /** Reads one shard from a start position, in order. */
 export interface ShardReader {
   read(signal?: AbortSignal): Promise<ReadResult>;
+  /** Releases what the reader holds (file handles, ...). Optional. */
+  close?(): Promise<void>;
 }
 
 export interface ShardSource {

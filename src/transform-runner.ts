@@ -37,8 +37,7 @@ class OutputWriter {
     } else {
       const json = JSON.stringify(value);
       if (json === undefined) throw new TypeError(`fromRecord returned ${typeof value}, which cannot be written`);
-      this.write(json);
-      return this.newline();
+      return this.write(json);
     }
     this.newline();
   }

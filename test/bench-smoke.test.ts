@@ -21,6 +21,5 @@ test('npm run bench --smoke runs and writes every figure as a number', async (t)
     const value = field.split('.').reduce((o, k) => (o as Record<string, unknown>)?.[k], r as unknown);
     t.true(typeof value === 'number' && Number.isFinite(value) && value > 0, `${field} = ${value}`);
   }
-  t.is(r.cpu.efficiency, r.cpu.pipelineRps / r.cpu.limitRps);
-  t.is(r.e2e.speedup, r.e2e.pipelineRps / r.e2e.naiveRps);
+  t.true(Array.isArray(r.cpu.runs.pipeline) && r.cpu.runs.pipeline.length === 1, 'one repetition in a smoke run');
 });

@@ -54,6 +54,9 @@ test('unreadable config and usage errors exit non-zero', async (t) => {
   const usage = await cli(['frobnicate']);
   t.is(usage.code, 2);
   t.regex(usage.stderr, /unknown command "frobnicate"/);
+  const level = await cli(['run', join(env.tmp, 'nope.json'), '--log-level', 'loud']);
+  t.is(level.code, 2);
+  t.regex(level.stderr, /--log-level must be one of debug, info, warn, error, silent, got "loud"/);
   const shards = await cli(['create-stream', 'x', '--shards', 'many']);
   t.is(shards.code, 2);
   t.regex(shards.stderr, /--shards must be a positive integer, got "many"/);
@@ -110,7 +113,7 @@ test.serial('killed with SIGKILL mid-run, then rerun: every record present at le
   const killed = await cli(['run', file], {
     onStart: (child) => {
       void waitFor(async () => (await readObjects(env.s3Client, env.bucket, `${stream}/`)).length >= 3, 60_000, 'some objects written')
-        .then(() => child.kill('SIGKILL'));
+        .finally(() => child.kill('SIGKILL'));
     },
   });
   t.is(killed.signal, 'SIGKILL');
@@ -124,20 +127,29 @@ test.serial('killed with SIGKILL mid-run, then rerun: every record present at le
   t.not(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
 });
 
-test.serial('SIGTERM drains, checkpoints and exits 0', async (t) => {
+test.serial('SIGTERM mid-run drains the buffers, checkpoints exactly what was stored and exits 0', async (t) => {
   const stream = uniqueName('sigterm');
   const app = uniqueName('app');
   await createStream(env.kinesisClient, stream, 1);
-  const produced = await produce(env.kinesisClient, stream, ids('g', 500));
-  const file = await writeConfig(stream, testOptions(env, app, stream, { logLevel: 'info' }));
+  await produce(env.kinesisClient, stream, ids('g', 3500));
+  // A long maxAgeMs and a slow transform: at SIGTERM, records sit in the pool and in the buffer.
+  const file = await writeConfig(stream, testOptions(env, app, stream, {
+    logLevel: 'info',
+    transform: { module: fixture('transform-slow.js'), threads: 1, windowRecords: 100 },
+    buffer: { maxRecords: 1000, maxBytes: 1 << 20, maxAgeMs: 60_000 },
+  }));
   const run = await cli(['run', file], {
     onStart: (child) => {
-      void waitFor(async () => (await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`)) === produced.lastSeq.get('shardId-000000000000'), 60_000, 'caught up')
-        .then(() => child.kill('SIGTERM'));
+      void waitFor(async () => (await readObjects(env.s3Client, env.bucket, `${stream}/`)).length >= 1, 60_000, 'a first batch stored')
+        .finally(() => child.kill('SIGTERM'));
     },
   });
   t.is(run.code, 0, run.stderr);
   t.regex(run.stderr, /SIGTERM received; draining/);
   t.regex(run.stderr, /pipeline stopped/);
-  t.is(countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`)).size, 500);
+  const stored = await readRecords<{ id: string; seq: string }>(env.s3Client, env.bucket, `${stream}/`);
+  t.true(stored.length > 1000 && stored.length < 3500, `stopped mid-run with the drained buffer stored (${stored.length})`);
+  t.true(stored.length % 1000 !== 0, 'the partial buffer was flushed on shutdown, not only full batches');
+  const last = stored.map((r) => BigInt(r.seq)).reduce((a, b) => (a > b ? a : b));
+  t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), String(last), 'checkpoint = the last stored record');
 });

@@ -56,6 +56,7 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['bad start position', { startPosition: 'yesterday' }, 'startPosition must be "TRIM_HORIZON", "LATEST" or an ISO timestamp, got "yesterday"'],
   ['bad redis url', { checkpoint: { redis: 'http://x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://x/"'],
   ['password hidden', { checkpoint: { redis: 'http://u:secret@x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://u:***@x/"'],
+  ['unparseable URL with a password hidden', { checkpoint: { redis: 'redis://:p#w/x@h' } }, 'checkpoint.redis must be a URL (redis: or rediss:), got "redis://***@h"'],
   ['bad endpoint', { kinesis: { endpoint: 'not a url' } }, 'kinesis.endpoint must be a URL (http: or https:), got "not a url"'],
   ['unknown emitter', { emitter: { type: 'ftp' } }, 'emitter.type must be one of "s3", "s3-manifest", "redshift", "redshift-manifest", "kinesis", "postgres", "file", "discard", got "ftp"'],
   ['manifest without stream', { emitter: { type: 's3-manifest', bucket: 'b-1' } }, 'emitter.manifestStream must be a non-empty string, got undefined'],
