@@ -52,7 +52,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       buffer: { maxRecords: 1000, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
       emitter: { type: 's3', bucket: BUCKET, prefix: 'clicks/', endpoint: s3.endpoint, forcePathStyle: true },
       deadLetter: { dir: resolve(out, 'dead-letter') },
-      reader: { pollIntervalMs: 250 },
+      reader: { pollIntervalMs: 250, maxRecordsPerCall: 2000 },
       shutdownTimeoutMs: 15_000,
     }, { logger: createConsoleLogger('warn') });
     const producedAt = Date.now();

@@ -102,6 +102,7 @@ export class Pipeline {
   private committing: Promise<void> | undefined;
   private discovering: Promise<void> | undefined;
   private lastList: ShardInfo[] = [];
+  private readonly respawns = new Map<string, number[]>();
   private readonly totals = { emitted: 0, batches: 0, bytes: 0, restarts: 0, checkpoints: 0 };
   private resolveDone: () => void = () => {};
   private readonly finished = new Promise<void>((resolve) => { this.resolveDone = resolve; });
@@ -180,9 +181,22 @@ export class Pipeline {
     });
   }
 
+  /** No wait for a thread's first replacement within `restart.windowMs`, then the restart backoff. */
+  private respawnDelay(key: string): number {
+    const now = Date.now();
+    const recent = (this.respawns.get(key) ?? []).filter((t) => now - t < this.config.restart.windowMs);
+    recent.push(now);
+    this.respawns.set(key, recent);
+    return recent.length <= 1 ? 0 : backoffDelay(recent.length - 2, this.config.restart);
+  }
+
   private onEmitterExit(thread: EmitterThread, code: number): void {
-    this.logger.error({ emitterThread: thread.index, exitCode: code }, 'emitter thread exited; starting a new one');
-    void this.spawnEmitter(thread.index).then((fresh) => {
+    const delay = this.respawnDelay(`emitter-${thread.index}`);
+    this.logger.error({ emitterThread: thread.index, exitCode: code, respawnInMs: delay }, 'emitter thread exited; starting a new one');
+    void new Promise((r) => this.timers.push(setTimeout(r, delay))).then(() => {
+      if (this.stopping) throw new ThreadError('the pipeline is stopping');
+      return this.spawnEmitter(thread.index);
+    }).then((fresh) => {
       this.emitters[thread.index] = fresh;
       for (const host of this.hosts) {
         if (host.exited) continue;
@@ -226,9 +240,13 @@ export class Pipeline {
   }
 
   private onHostExit(host: HostThread, code: number): void {
-    this.logger.error({ hostThread: host.index, exitCode: code }, 'shard host thread exited; restarting its actors on a new thread');
-    const fresh = this.spawnHost(host.index);
-    this.hosts[host.index] = fresh;
+    const delay = this.respawnDelay(`host-${host.index}`);
+    this.logger.error({ hostThread: host.index, exitCode: code, respawnInMs: delay }, 'shard host thread exited; restarting its actors on a new thread');
+    // Until it is replaced, calls to the dead thread reject, so its actors keep backing off.
+    const respawn = setTimeout(() => {
+      if (!this.stopping) this.hosts[host.index] = this.spawnHost(host.index);
+    }, delay);
+    this.timers.push(respawn);
     for (const [shardId, s] of this.shards) {
       if (s.host === host.index && s.state === 'running') {
         this.onActorFailed(shardId, s.generation, new ThreadError(`shard host thread ${host.index} exited with code ${code}`));
