@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError } from './errors.js';
+import { ConfigError, showValue as show } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export type StartPosition = 'TRIM_HORIZON' | 'LATEST' | string;
@@ -186,15 +186,6 @@ export const DEFAULTS = {
 
 type Obj = Record<string, unknown>;
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function section(input: Obj, key: string, allowed: readonly string[]): Obj {
   const value = input[key];

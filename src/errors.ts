@@ -123,3 +123,14 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/** A value as it appears in an error message: strings quoted, numbers as they are, objects as JSON. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || value === undefined) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -5,7 +5,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { BACKOFF_DEFAULTS, retry, type BackoffOptions } from './backoff.js';
 import type { Emitter, EmitterBatch } from './emitter.js';
-import { ConfigError, EmitError, describeError, isRetriable } from './errors.js';
+import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from './errors.js';
 
 /** PutRecords limits: entries per request, bytes per request and per record (data plus partition key). */
 export const PUT_RECORDS_MAX_ENTRIES = 500;
@@ -180,6 +180,3 @@ function* chunks(entries: Entry[]): Generator<Entry[]> {
 }
 
 /** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */
-function show(value: unknown): string {
-  return typeof value === 'number' || value === undefined ? String(value) : JSON.stringify(value);
-}

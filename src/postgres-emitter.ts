@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Emitter, EmitterBatch } from './emitter.js';
-import { ConfigError, EmitError, describeError, isRetriable } from './errors.js';
+import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from './errors.js';
 import { quoteIdent } from './sql.js';
 
 export interface PostgresEmitterOptions {
@@ -279,6 +279,3 @@ function describePgError(err: unknown): string {
 }
 
 /** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */
-function show(value: unknown): string {
-  return typeof value === 'number' || value === undefined ? String(value) : JSON.stringify(value);
-}

@@ -9,7 +9,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import type { Emitter, EmitterBatch } from './emitter.js';
-import { ConfigError, EmitError, describeError, isRetriable } from './errors.js';
+import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from './errors.js';
 import { S3Emitter } from './s3-emitter.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 
@@ -180,15 +180,6 @@ export class RedshiftSql {
 // ---------------------------------------------------------------------------------------------
 // Option checks shared by the Redshift emitters.
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 export function checkName(path: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {

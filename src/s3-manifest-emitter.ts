@@ -6,7 +6,7 @@
 import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { BACKOFF_DEFAULTS, retry, type BackoffOptions } from './backoff.js';
 import type { Emitter, EmitterBatch } from './emitter.js';
-import { ConfigError, EmitError, describeError, isRetriable } from './errors.js';
+import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from './errors.js';
 import { S3Emitter, type S3EmitterOptions } from './s3-emitter.js';
 
 export interface S3ManifestEmitterOptions {
@@ -85,6 +85,3 @@ export class S3ManifestEmitter implements Emitter {
 }
 
 /** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */
-function show(value: unknown): string {
-  return typeof value === 'number' || value === undefined ? String(value) : JSON.stringify(value);
-}
