@@ -137,7 +137,7 @@ export interface PipelineOptions {
   startPosition?: StartPosition;
   /** Checkpoint store: Redis when `redis` is set (or `REDIS_URL` is), else a file. */
   checkpoint?: { redis?: string; file?: string; intervalMs?: number };
-  transform?: { module?: string; threads?: number; windowRecords?: number; windowsInFlight?: number };
+  transform?: { module?: string; threads?: number; windowRecords?: number; windowsInFlight?: number; timeoutMs?: number };
   buffer?: { maxRecords?: number; maxBytes?: number; maxAgeMs?: number };
   emitter?: EmitterConfig & { threads?: number };
   deadLetter?: { dir?: string };
@@ -156,7 +156,7 @@ export interface ResolvedConfig {
   kinesis: { region: string; endpoint?: string; maxAttempts: number };
   startPosition: StartPosition;
   checkpoint: { redis?: string; file: string; intervalMs: number };
-  transform: { module?: string; threads: number; windowRecords: number; windowsInFlight: number };
+  transform: { module?: string; threads: number; windowRecords: number; windowsInFlight: number; timeoutMs: number };
   buffer: { maxRecords: number; maxBytes: number; maxAgeMs: number };
   emitter: ResolvedEmitterConfig;
   deadLetter: { dir: string };
@@ -173,7 +173,7 @@ export const DEFAULTS = {
   kinesis: { region: 'us-east-1', maxAttempts: 5 },
   startPosition: 'TRIM_HORIZON',
   checkpoint: { file: './checkpoints.json', intervalMs: 1000 },
-  transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4 },
+  transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4, timeoutMs: 60_000 },
   buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
   emitter: { type: 'file', dir: './output', prefix: '', gzip: false, threads: 1 },
   deadLetter: { dir: './dead-letter' },
@@ -316,13 +316,14 @@ export function resolveConfig(input: unknown, context: ResolveContext = {}): Res
     intervalMs: int(c, 'intervalMs', 'checkpoint.intervalMs', DEFAULTS.checkpoint.intervalMs),
   };
 
-  const t = section(root, 'transform', ['module', 'threads', 'windowRecords', 'windowsInFlight']);
+  const t = section(root, 'transform', ['module', 'threads', 'windowRecords', 'windowsInFlight', 'timeoutMs']);
   const module = optStr(t, 'module', 'transform.module');
   const transform = {
     module: module === undefined ? undefined : path(baseDir, module),
     threads: int(t, 'threads', 'transform.threads', DEFAULTS.transform.threads, 1, 256),
     windowRecords: int(t, 'windowRecords', 'transform.windowRecords', DEFAULTS.transform.windowRecords, 1, 10_000),
     windowsInFlight: int(t, 'windowsInFlight', 'transform.windowsInFlight', DEFAULTS.transform.windowsInFlight, 1, 64),
+    timeoutMs: int(t, 'timeoutMs', 'transform.timeoutMs', DEFAULTS.transform.timeoutMs),
   };
 
   const b = section(root, 'buffer', ['maxRecords', 'maxBytes', 'maxAgeMs']);

@@ -218,9 +218,22 @@ export class Pipeline {
       emitterPorts.push(ch.port2);
     }
     const pool = this.pool!;
+    const { timeoutMs } = this.config.transform;
     serve({
       async run(window: RecordWindow) {
-        const r = await pool.run(window, { transferList: windowTransferables(window) }) as TransformResult;
+        const records = window.offsets.length - 1;
+        let r: TransformResult;
+        try {
+          // On time-out Piscina ends the thread running the task (a transform stuck in a loop cannot
+          // be interrupted any other way) and starts a new one.
+          r = await pool.run(window, { transferList: windowTransferables(window), signal: AbortSignal.timeout(timeoutMs) }) as TransformResult;
+        } catch (err) {
+          if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') {
+            throw new ConnectorError(`the transform of ${records} records of ${window.shardId} did not finish within transform.timeoutMs (${timeoutMs} ms)`,
+              { code: 'TRANSFORM_TIMEOUT', retriable: true, cause: err });
+          }
+          throw err;
+        }
         return transfer(r, [r.data, r.offsets.buffer as ArrayBuffer, r.keptIndex.buffer as ArrayBuffer]);
       },
     }, relay.port1);

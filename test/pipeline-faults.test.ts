@@ -121,6 +121,25 @@ test.serial('an expired shard iterator is replaced after the last record read: n
   }
 });
 
+test.serial('a transform that never returns fails its actor after transform.timeoutMs; nothing is checkpointed past it', async (t) => {
+  const stream = uniqueName('hang');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 1);
+  await produce(env.kinesisClient, stream, ids('h', 20), (id) => (id === 'h-7' ? { hang: true } : {}));
+  const logger = captureLogger();
+  const pipeline = new Pipeline(testOptions(env, app, stream, {
+    transform: { module: fixture('transform-hangs.js'), threads: 1, timeoutMs: 300 },
+    restart: { baseMs: 50, maxMs: 100, maxRestarts: 2, windowMs: 60_000, slowRetryMs: 60_000 },
+  }), { logger });
+  await pipeline.start();
+  await waitFor(() => pipeline.stats().restarts >= 2, 30_000, 'the stuck window to fail its actor twice');
+  const stats = await pipeline.stop();
+  t.is(stats.recordsEmitted, 0);
+  const failure = logger.lines.find((l) => l.level === 'error' && l.msg.includes('shard actor failed'));
+  t.regex(String(failure?.fields.error), /the transform of 20 records of shardId-000000000000 did not finish within transform\.timeoutMs \(300 ms\)/);
+  t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
+});
+
 test.serial('poison records go to the dead-letter sink with their error; the rest flow and the checkpoint passes them', async (t) => {
   const stream = uniqueName('poison');
   const app = uniqueName('app');
