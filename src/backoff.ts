@@ -1,5 +1,5 @@
 /** Jittered exponential backoff and the one retry helper used across the project. */
-import { isRetriable } from './errors.js';
+import { ConfigError, isRetriable, showValue } from './errors.js';
 
 export interface BackoffOptions {
   /** First delay. @defaultValue 100 */
@@ -57,4 +57,17 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       if (options.signal?.aborted) throw err;
     }
   }
+}
+
+/** Validates an emitter's `attempts` and `backoff` options over its defaults; errors name the option. */
+export function retryOptions(attempts: number | undefined, backoff: Partial<BackoffOptions> | undefined,
+  defaults: { attempts: number; backoff: BackoffOptions }): { attempts: number; backoff: BackoffOptions } {
+  const n = attempts ?? defaults.attempts;
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError('attempts', `must be a positive integer, got ${showValue(attempts)}`);
+  const merged = { ...BACKOFF_DEFAULTS, ...defaults.backoff, ...backoff };
+  for (const key of ['baseMs', 'maxMs'] as const) {
+    const v = merged[key];
+    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`backoff.${key}`, `must be a non-negative number, got ${showValue(v)}`);
+  }
+  return { attempts: n, backoff: merged };
 }

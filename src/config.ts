@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { STREAM_NAME_RULE, isStreamName } from './stream-name.js';
 import { ConfigError, showValue as show } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -290,9 +291,7 @@ export function resolveConfig(input: unknown, context: ResolveContext = {}): Res
   const app = str(root, 'app', 'app');
   if (/[:\s]/.test(app)) throw new ConfigError('app', `must not contain ':' or spaces, got ${show(app)}`);
   const stream = str(root, 'stream', 'stream');
-  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(stream)) {
-    throw new ConfigError('stream', `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(stream)}`);
-  }
+  if (!isStreamName(stream)) throw new ConfigError('stream', `must be ${STREAM_NAME_RULE}, got ${show(stream)}`);
 
   const k = section(root, 'kinesis', ['region', 'endpoint', 'maxAttempts']);
   const kinesis = {
@@ -465,9 +464,7 @@ function s3Target(e: Obj, region: string): ResolvedS3Target {
 
 function streamName(e: Obj, key: string): string {
   const name = str(e, key, `emitter.${key}`);
-  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) {
-    throw new ConfigError(`emitter.${key}`, `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(name)}`);
-  }
+  if (!isStreamName(name)) throw new ConfigError(`emitter.${key}`, `must be ${STREAM_NAME_RULE}, got ${show(name)}`);
   return name;
 }
 

@@ -3,8 +3,9 @@
  * retrying only the entries the service failed.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { BACKOFF_DEFAULTS, retry, type BackoffOptions } from './backoff.js';
+import { retry, retryOptions, type BackoffOptions } from './backoff.js';
 import type { Emitter, EmitterBatch } from './emitter.js';
+import { STREAM_NAME_RULE, isStreamName } from './stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from './errors.js';
 
 /** PutRecords limits: entries per request, bytes per request and per record (data plus partition key). */
@@ -68,22 +69,12 @@ export class KinesisEmitter implements Emitter {
   private closed: Promise<void> | undefined;
 
   constructor(private readonly options: KinesisEmitterOptions) {
-    if (typeof options.stream !== 'string' || !/^[a-zA-Z0-9_.-]{1,128}$/.test(options.stream)) {
-      throw new ConfigError('stream', `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(options.stream)}`);
-    }
+    if (!isStreamName(options.stream)) throw new ConfigError('stream', `must be ${STREAM_NAME_RULE}, got ${show(options.stream)}`);
     this.partitionKey = options.partitionKey ?? KINESIS_EMITTER_DEFAULTS.partitionKey;
     if (this.partitionKey !== 'sequence' && this.partitionKey !== 'source-shard') {
       throw new ConfigError('partitionKey', `must be "sequence" or "source-shard", got ${show(options.partitionKey)}`);
     }
-    this.attempts = options.attempts ?? KINESIS_EMITTER_DEFAULTS.attempts;
-    if (!Number.isInteger(this.attempts) || this.attempts < 1) {
-      throw new ConfigError('attempts', `must be a positive integer, got ${show(options.attempts)}`);
-    }
-    this.backoff = { ...BACKOFF_DEFAULTS, ...KINESIS_EMITTER_DEFAULTS.backoff, ...options.backoff };
-    for (const key of ['baseMs', 'maxMs'] as const) {
-      const v = this.backoff[key];
-      if (!Number.isFinite(v) || v < 0) throw new ConfigError(`backoff.${key}`, `must be a non-negative number, got ${show(v)}`);
-    }
+    ({ attempts: this.attempts, backoff: this.backoff } = retryOptions(options.attempts, options.backoff, KINESIS_EMITTER_DEFAULTS));
   }
 
   async emit(batch: EmitterBatch): Promise<{ location: string }> {

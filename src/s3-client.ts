@@ -1,6 +1,7 @@
 /** An S3 client set up the way this project needs it. */
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { localCredentials } from './local-credentials.js';
 
 export interface S3ClientOptions {
   region: string;
@@ -14,8 +15,6 @@ export interface S3ClientOptions {
  * configured, placeholder keys are used.
  */
 export function createS3Client(options: S3ClientOptions): S3Client {
-  const local = options.endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(options.endpoint);
-  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
   return new S3Client({
     region: options.region,
     endpoint: options.endpoint,
@@ -23,6 +22,6 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 60_000 }),
-    ...(local && !hasCredentials ? { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
+    credentials: localCredentials(options.endpoint, 'S3RVER'),
   });
 }

@@ -4,8 +4,9 @@
  * which a later stage loads whole sets of files into Redshift.
  */
 import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { BACKOFF_DEFAULTS, retry, type BackoffOptions } from './backoff.js';
+import { retry, retryOptions, type BackoffOptions } from './backoff.js';
 import type { Emitter, EmitterBatch } from './emitter.js';
+import { STREAM_NAME_RULE, isStreamName } from './stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from './errors.js';
 import { S3Emitter, type S3EmitterOptions } from './s3-emitter.js';
 
@@ -39,18 +40,10 @@ export class S3ManifestEmitter implements Emitter {
   private closed: Promise<void> | undefined;
 
   constructor(private readonly options: S3ManifestEmitterOptions) {
-    if (typeof options.manifestStream !== 'string' || !/^[a-zA-Z0-9_.-]{1,128}$/.test(options.manifestStream)) {
-      throw new ConfigError('manifestStream', `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(options.manifestStream)}`);
+    if (!isStreamName(options.manifestStream)) {
+      throw new ConfigError('manifestStream', `must be ${STREAM_NAME_RULE}, got ${show(options.manifestStream)}`);
     }
-    this.attempts = options.attempts ?? S3_MANIFEST_EMITTER_DEFAULTS.attempts;
-    if (!Number.isInteger(this.attempts) || this.attempts < 1) {
-      throw new ConfigError('attempts', `must be a positive integer, got ${show(options.attempts)}`);
-    }
-    this.backoff = { ...BACKOFF_DEFAULTS, ...S3_MANIFEST_EMITTER_DEFAULTS.backoff, ...options.backoff };
-    for (const key of ['baseMs', 'maxMs'] as const) {
-      const v = this.backoff[key];
-      if (!Number.isFinite(v) || v < 0) throw new ConfigError(`backoff.${key}`, `must be a non-negative number, got ${show(v)}`);
-    }
+    ({ attempts: this.attempts, backoff: this.backoff } = retryOptions(options.attempts, options.backoff, S3_MANIFEST_EMITTER_DEFAULTS));
     this.s3 = new S3Emitter(options.s3);
   }
 
