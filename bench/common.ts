@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clickBytes } from '../src/click-events.js';
+import { clickBytes } from '../src/local/click-events.js';
 
-export const SAMPLE_TRANSFORM = new URL('../src/sample-transform.js', import.meta.url).pathname;
+export const SAMPLE_TRANSFORM = new URL('../src/local/sample-transform.js', import.meta.url).pathname;
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

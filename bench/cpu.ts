@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { fromRecord, keepRecord, toRecord } from '../src/sample-transform.js';
+import { fromRecord, keepRecord, toRecord } from '../src/local/sample-transform.js';
 import { median, prepareInput, recordOf, runChild } from './common.js';
 
 export function singleThreadRps(records: number): number {

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Pipeline } from '../src/pipeline.js';
-import { silentLogger } from '../src/logger.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
+import { silentLogger } from '../src/core/logger.js';
 import { SAMPLE_TRANSFORM, flags, sampleRss } from './common.js';
 
 const f = flags(process.argv.slice(2));

@@ -9,11 +9,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { createStream } from '../src/create-stream.js';
-import { FileCheckpointStore } from '../src/file-checkpoint-store.js';
-import { createKinesisClient } from '../src/kinesis-client.js';
-import { createS3Client } from '../src/s3-client.js';
-import { fromRecord, keepRecord, toRecord } from '../src/sample-transform.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { FileCheckpointStore } from '../src/checkpoint/file-checkpoint-store.js';
+import { createKinesisClient } from '../src/aws/kinesis-client.js';
+import { createS3Client } from '../src/aws/s3-client.js';
+import { fromRecord, keepRecord, toRecord } from '../src/local/sample-transform.js';
 import { median, recordOf, runChild } from './common.js';
 
 interface Endpoints { kinesis: string; s3: string; bucket: string }

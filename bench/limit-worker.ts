@@ -1,7 +1,7 @@
 // A raw worker thread for the CPU limit: transforms its own pre-built slice, no framework.
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { fromRecord, keepRecord, toRecord } from '../src/sample-transform.js';
+import { fromRecord, keepRecord, toRecord } from '../src/local/sample-transform.js';
 import { recordOf } from './common.js';
 
 const { from, to } = workerData as { from: number; to: number };

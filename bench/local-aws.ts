@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startLocalKinesis, startLocalS3 } from '../src/local-emulators.js';
+import { startLocalKinesis, startLocalS3 } from '../src/local/emulators.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'kc-bench-s3-'));
 const kinesis = await startLocalKinesis();

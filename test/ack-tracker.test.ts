@@ -1,6 +1,6 @@
 import test from 'ava';
-import { ShardAcks } from '../src/ack-tracker.js';
-import { SHARD_END } from '../src/sequence.js';
+import { ShardAcks } from '../src/actors/ack-tracker.js';
+import { SHARD_END } from '../src/core/sequence.js';
 
 test('the committable position waits for every earlier batch', (t) => {
   const acks = new ShardAcks(1);

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { backoffDelay, retry } from '../src/backoff.js';
-import { ConnectorError, isRetriable } from '../src/errors.js';
+import { backoffDelay, retry } from '../src/core/backoff.js';
+import { ConnectorError, isRetriable } from '../src/core/errors.js';
 
 test('delays grow exponentially within [cap/4, cap] and stop at maxMs', (t) => {
   const opts = { baseMs: 100, maxMs: 1000 };

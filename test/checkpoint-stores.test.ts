@@ -2,11 +2,11 @@ import test from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError } from '../src/errors.js';
-import { FileCheckpointStore } from '../src/file-checkpoint-store.js';
-import { RedisCheckpointStore } from '../src/redis-checkpoint-store.js';
-import { SHARD_END, compareSequence } from '../src/sequence.js';
-import type { CheckpointStore } from '../src/checkpoint-store.js';
+import { CheckpointError } from '../src/core/errors.js';
+import { FileCheckpointStore } from '../src/checkpoint/file-checkpoint-store.js';
+import { RedisCheckpointStore } from '../src/checkpoint/redis-checkpoint-store.js';
+import { SHARD_END, compareSequence } from '../src/core/sequence.js';
+import type { CheckpointStore } from '../src/checkpoint/checkpoint-store.js';
 import { REDIS_URL, redisGet, uniqueName } from './helpers/components.js';
 
 test('sequence numbers compare numerically, SHARD_END last', (t) => {

@@ -2,12 +2,12 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createStream } from '../src/create-stream.js';
-import type { PipelineOptions } from '../src/config.js';
+import { createStream } from '../src/aws/create-stream.js';
+import type { PipelineOptions } from '../src/config/config.js';
 import { countIds, ids, produce, readObjects, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { fixture, testOptions } from './helpers/pipeline-options.js';
 
-const CLI = new URL('../src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 
 let env: Env;
 test.before(async () => { env = await startEnv(); });

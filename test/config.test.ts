@@ -1,6 +1,6 @@
 import test from 'ava';
-import { resolveConfig, DEFAULTS } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
+import { resolveConfig, DEFAULTS } from '../src/config/config.js';
+import { ConfigError } from '../src/core/errors.js';
 
 const base = { app: 'clicks-to-s3', stream: 'clicks' };
 const resolve = (extra: Record<string, unknown>, env: Record<string, string> = {}) =>

@@ -5,15 +5,15 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { clickBytes } from '../src/click-events.js';
-import { createStream } from '../src/create-stream.js';
-import { startLocalRedshift, type LocalRedshift } from '../src/local-redshift.js';
-import { Pipeline } from '../src/pipeline.js';
+import { clickBytes } from '../src/local/click-events.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { startLocalRedshift, type LocalRedshift } from '../src/local/local-redshift.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
 import { EXAMPLE_DIR, loadStages, tablesSql } from '../examples/redshift-manifest/run-local.js';
 import { REDIS_URL, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger } from './helpers/pipeline-options.js';
 
-const CLI = new URL('../src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 
 let env: Env;
 let redshift: LocalRedshift;

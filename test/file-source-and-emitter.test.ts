@@ -2,9 +2,9 @@ import test from 'ava';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileShardSource } from '../src/file-shard-source.js';
-import { Pipeline } from '../src/pipeline.js';
-import { SHARD_END } from '../src/sequence.js';
+import { FileShardSource } from '../src/sources/file-shard-source.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
+import { SHARD_END } from '../src/core/sequence.js';
 import { captureLogger, fixture } from './helpers/pipeline-options.js';
 import { waitFor } from './helpers/components.js';
 

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { createKinesisClient } from '../src/kinesis-client.js';
-import { KinesisEmitter, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX_BYTES, type KinesisEmitterOptions } from '../src/kinesis-emitter.js';
-import { createStream } from '../src/create-stream.js';
-import { EmitError } from '../src/errors.js';
-import { startLocalKinesis, type LocalKinesis } from '../src/local-emulators.js';
+import { createKinesisClient } from '../src/aws/kinesis-client.js';
+import { KinesisEmitter, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX_BYTES, type KinesisEmitterOptions } from '../src/emitters/kinesis/kinesis-emitter.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { EmitError } from '../src/core/errors.js';
+import { startLocalKinesis, type LocalKinesis } from '../src/local/emulators.js';
 import { uniqueName } from './helpers/components.js';
 import { makeBatch, seqs } from './helpers/emitter-batch.js';
 import { FAIL_CODE, startPartialFailureProxy, type FailRule, type PartialFailureProxy } from './helpers/partial-failure-proxy.js';

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { startEnv, type Env } from './helpers/components.js';
-import { DATABASE_URL, startLocalRedshift, type LocalRedshift } from '../src/local-redshift.js';
+import { DATABASE_URL, startLocalRedshift, type LocalRedshift } from '../src/local/local-redshift.js';
 
 const IAM = `IAM_ROLE 'arn:aws:iam::123456789012:role/loader'`;
 

@@ -1,9 +1,9 @@
 // Each emitter end to end through the pipeline: kinesalite in, the real sink out, counts checked.
 import test from 'ava';
 import pg from 'pg';
-import { Pipeline } from '../src/pipeline.js';
-import { createStream } from '../src/create-stream.js';
-import { createTableSql } from '../src/postgres-emitter.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { createTableSql } from '../src/emitters/postgres/postgres-emitter.js';
 import { countIds, ids, produce, readRecords, readStream, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, testOptions } from './helpers/pipeline-options.js';
 

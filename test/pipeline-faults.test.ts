@@ -1,8 +1,8 @@
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Pipeline } from '../src/pipeline.js';
-import { createStream } from '../src/create-stream.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
+import { createStream } from '../src/aws/create-stream.js';
 import { countIds, ids, produce, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, fixture, testOptions } from './helpers/pipeline-options.js';
 import { startThrottlingProxy } from './helpers/throttling-proxy.js';

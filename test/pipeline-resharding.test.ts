@@ -1,8 +1,8 @@
 import test from 'ava';
 import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { Pipeline } from '../src/pipeline.js';
-import { createStream } from '../src/create-stream.js';
-import { SHARD_END } from '../src/sequence.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { SHARD_END } from '../src/core/sequence.js';
 import { countIds, ids, produce, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, testOptions } from './helpers/pipeline-options.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { Pipeline } from '../src/pipeline.js';
-import { createStream } from '../src/create-stream.js';
-import { compareSequence } from '../src/sequence.js';
+import { Pipeline } from '../src/supervisor/pipeline.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { compareSequence } from '../src/core/sequence.js';
 import { countIds, ids, produce, readObjects, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, testOptions } from './helpers/pipeline-options.js';
 

@@ -1,9 +1,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { EmitError } from '../src/errors.js';
-import { PostgresEmitter, createTableSql, type PostgresEmitterOptions } from '../src/postgres-emitter.js';
-import { quoteIdent } from '../src/sql.js';
+import { EmitError } from '../src/core/errors.js';
+import { PostgresEmitter, createTableSql, type PostgresEmitterOptions } from '../src/emitters/postgres/postgres-emitter.js';
+import { quoteIdent } from '../src/emitters/sql.js';
 import { makeBatch, seqs } from './helpers/emitter-batch.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { RecordBuffer } from '../src/record-buffer.js';
+import { RecordBuffer } from '../src/actors/record-buffer.js';
 
 /** A transform result that keeps `kept` (indexes into seqs), each output being `r<seq>\n`. */
 function result(seqs: string[], kept = seqs.map((_, i) => i)) {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { connect } from '../src/rpc.js';
-import { ThreadError } from '../src/errors.js';
+import { connect } from '../src/threads/rpc.js';
+import { ThreadError } from '../src/core/errors.js';
 
 interface Api {
   echo(x: unknown): unknown;

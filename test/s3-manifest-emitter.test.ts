@@ -1,11 +1,11 @@
 import test, { type ExecutionContext } from 'ava';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { batchKey } from '../src/emitter.js';
-import { createKinesisClient } from '../src/kinesis-client.js';
-import { createStream } from '../src/create-stream.js';
-import { EmitError } from '../src/errors.js';
-import { createS3Client } from '../src/s3-client.js';
-import { S3ManifestEmitter, type S3ManifestEmitterOptions } from '../src/s3-manifest-emitter.js';
+import { batchKey } from '../src/emitters/emitter.js';
+import { createKinesisClient } from '../src/aws/kinesis-client.js';
+import { createStream } from '../src/aws/create-stream.js';
+import { EmitError } from '../src/core/errors.js';
+import { createS3Client } from '../src/aws/s3-client.js';
+import { S3ManifestEmitter, type S3ManifestEmitterOptions } from '../src/emitters/s3/s3-manifest-emitter.js';
 import { readObjects, startEnv, uniqueName, type Env } from './helpers/components.js';
 import { makeBatch, seqs } from './helpers/emitter-batch.js';
 import { startThrottlingProxy } from './helpers/throttling-proxy.js';

@@ -2,8 +2,8 @@ import test from 'ava';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TransformRunner } from '../src/transform-runner.js';
-import { packWindow } from '../src/record-window.js';
+import { TransformRunner } from '../src/transform/transform-runner.js';
+import { packWindow } from '../src/transform/record-window.js';
 
 async function runnerFor(t: import('ava').ExecutionContext, source: string): Promise<TransformRunner> {
   const dir = await mkdtemp(join(tmpdir(), 'kc-runner-'));

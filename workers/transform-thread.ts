@@ -2,7 +2,7 @@
 // The SDK's Node-version notice is printed once by the main thread; not again per thread.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { handleTransformTask } from '../src/transform-task.js';
+import { handleTransformTask } from '../src/transform/transform-task.js';
 
 export default async function (task: Parameters<typeof handleTransformTask>[1]) {
   const result = await handleTransformTask((workerData as { module?: string }).module, task);

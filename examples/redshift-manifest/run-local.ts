@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { clickBytes } from '../../src/click-events.js';
-import { createStream } from '../../src/create-stream.js';
-import { createKinesisClient } from '../../src/kinesis-client.js';
-import { startLocalKinesis, startLocalS3 } from '../../src/local-emulators.js';
-import { startLocalRedshift } from '../../src/local-redshift.js';
-import { createConsoleLogger } from '../../src/logger.js';
-import { Pipeline } from '../../src/pipeline.js';
-import { createFileTableSql } from '../../src/redshift-basic-emitter.js';
-import { createS3Client } from '../../src/s3-client.js';
-import type { PipelineOptions } from '../../src/config.js';
+import { clickBytes } from '../../src/local/click-events.js';
+import { createStream } from '../../src/aws/create-stream.js';
+import { createKinesisClient } from '../../src/aws/kinesis-client.js';
+import { startLocalKinesis, startLocalS3 } from '../../src/local/emulators.js';
+import { startLocalRedshift } from '../../src/local/local-redshift.js';
+import { createConsoleLogger } from '../../src/core/logger.js';
+import { Pipeline } from '../../src/supervisor/pipeline.js';
+import { createFileTableSql } from '../../src/emitters/redshift/redshift-basic-emitter.js';
+import { createS3Client } from '../../src/aws/s3-client.js';
+import type { PipelineOptions } from '../../src/config/config.js';
 
 /** The example's source folder (its config modules are plain JavaScript, loaded as a user would). */
 export const EXAMPLE_DIR = new URL('../../../examples/redshift-manifest/', import.meta.url).pathname;

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
-import { createKinesisClient } from '../../src/kinesis-client.js';
-import { startLocalKinesis, startLocalS3, type LocalKinesis, type LocalS3 } from '../../src/local-emulators.js';
-import { createS3Client } from '../../src/s3-client.js';
+import { createKinesisClient } from '../../src/aws/kinesis-client.js';
+import { startLocalKinesis, startLocalS3, type LocalKinesis, type LocalS3 } from '../../src/local/emulators.js';
+import { createS3Client } from '../../src/aws/s3-client.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

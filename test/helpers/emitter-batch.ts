@@ -1,6 +1,6 @@
 // Builds EmitterBatch values by hand, laid out as the pipeline lays them out: records back to back,
 // each followed by "\n", with offsets and the sequence number of each record.
-import type { EmitterBatch } from '../../src/emitter.js';
+import type { EmitterBatch } from '../../src/emitters/emitter.js';
 
 /** `n` increasing sequence numbers of realistic length (56 digits), starting after `from`. */
 export function seqs(n: number, from = 0): string[] {

@@ -1,7 +1,7 @@
 // Pipeline options for the integration tests: real kinesalite, s3rver and Redis, short timers.
 import { join } from 'node:path';
-import type { PipelineOptions } from '../../src/config.js';
-import type { Logger } from '../../src/logger.js';
+import type { PipelineOptions } from '../../src/config/config.js';
+import type { Logger } from '../../src/core/logger.js';
 import { REDIS_URL, type Env } from './components.js';
 
 export function fixture(name: string): string {

@@ -1,0 +1,67 @@
+/** A shard host thread: hosts many shard actors and serves the supervisor's control calls. */
+import type { MessagePort } from 'node:worker_threads';
+import { createSource } from '../sources/create-source.js';
+import { DeadLetterSink } from './dead-letter-sink.js';
+import { createForwardingLogger } from '../core/logger.js';
+import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
+import { connect, serve } from '../threads/rpc.js';
+import { ShardActor } from './shard-actor.js';
+
+const STATS_INTERVAL_MS = 100;
+
+export async function runShardHost(data: ShardHostData, parent: MessagePort): Promise<void> {
+  const post = (event: HostEvent) => parent.postMessage(event);
+  const logger = createForwardingLogger(post, { host: data.hostIndex });
+  const { config } = data;
+  const source = await createSource(config, logger);
+  const transform = connect<TransformApi>(data.transform, 'the transform pool relay');
+  const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
+  const deadLetter = new DeadLetterSink(config.deadLetter.dir);
+  const actors = new Map<string, ShardActor>();
+
+  const statsTimer = setInterval(() => {
+    for (const a of actors.values()) {
+      post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
+    }
+  }, STATS_INTERVAL_MS);
+
+  const api: ShardHostApi & { replaceEmitter(index: number, port: MessagePort): void } = {
+    startActor(req: StartActorRequest) {
+      actors.get(req.shardId)?.kill(new Error(`superseded by generation ${req.generation}`));
+      const actor = new ShardActor({
+        shardId: req.shardId, generation: req.generation, startAt: req.startAt, config, source, transform,
+        emitter: emitters[req.emitterIndex], deadLetter, post, logger: createForwardingLogger(post, { host: data.hostIndex }),
+      });
+      actors.set(req.shardId, actor);
+      actor.run().then(
+        () => {
+          if (actors.get(req.shardId) === actor) actors.delete(req.shardId);
+          post({ type: 'stats', shardId: actor.shardId, generation: actor.generation, ...actor.stats, busy: false });
+        },
+        (err) => {
+          if (actors.get(req.shardId) === actor) actors.delete(req.shardId);
+          post({ type: 'actor-failed', shardId: req.shardId, generation: req.generation, error: serializeError(err) });
+        },
+      );
+    },
+    async stopActor(shardId: string) {
+      await actors.get(shardId)?.stop();
+    },
+    killActor(shardId: string, reason: string) {
+      actors.get(shardId)?.kill(new Error(reason));
+    },
+    async stopAll() {
+      const running = [...actors.values()];
+      await Promise.all(running.map((a) => a.stop()));
+      clearInterval(statsTimer);
+      for (const a of running) post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
+      await source.close();
+      return running.map((a) => ({ shardId: a.shardId, generation: a.generation, batches: a.batches, ended: a.ended }));
+    },
+    ready() {},
+    replaceEmitter(index: number, port: MessagePort) {
+      emitters[index] = connect<EmitterApi>(port, `emitter thread ${index}`);
+    },
+  };
+  serve(api, data.control);
+}

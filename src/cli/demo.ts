@@ -1,0 +1,135 @@
+/**
+ * `kinesis-connectors demo`: an embedded Kinesis and S3, a stream of synthetic click events, and a
+ * pipeline with the CPU-heavy sample transform on every core writing into the embedded S3. Needs no
+ * AWS account, no Redis and no network.
+ */
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { retry } from '../core/backoff.js';
+import { clickBytes } from '../local/click-events.js';
+import { createStream } from '../aws/create-stream.js';
+import { ConnectorError } from '../core/errors.js';
+import { createKinesisClient } from '../aws/kinesis-client.js';
+import { startLocalKinesis, startLocalS3 } from '../local/emulators.js';
+import { createConsoleLogger } from '../core/logger.js';
+import { Pipeline } from '../supervisor/pipeline.js';
+import { createS3Client } from '../aws/s3-client.js';
+
+export interface DemoOptions {
+  records: number;
+  shards: number;
+  /** Folder for the embedded S3's objects, checkpoints and dead letters (wiped first). */
+  outDir: string;
+}
+
+const BUCKET = 'demo-clicks';
+const STREAM = 'clicks';
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const out = resolve(options.outDir);
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const kinesis = await startLocalKinesis();
+  const s3 = await startLocalS3(resolve(out, 's3'), [BUCKET]);
+  const client = createKinesisClient({ region: 'us-east-1', endpoint: kinesis.endpoint });
+  const s3client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+  let pipeline: Pipeline | undefined;
+  try {
+    say(`embedded Kinesis at ${kinesis.endpoint}, embedded S3 at ${s3.endpoint}`);
+    await createStream(client, STREAM, options.shards);
+    say(`stream "${STREAM}" with ${options.shards} shards is ACTIVE; producing ${options.records} click events`);
+    pipeline = new Pipeline({
+      app: 'demo',
+      stream: STREAM,
+      kinesis: { endpoint: kinesis.endpoint },
+      checkpoint: { file: resolve(out, 'checkpoints.json'), intervalMs: 500 },
+      transform: { module: fileURLToPath(new URL('../local/sample-transform.js', import.meta.url)), threads: availableParallelism() },
+      buffer: { maxRecords: 1000, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
+      emitter: { type: 's3', bucket: BUCKET, prefix: 'clicks/', endpoint: s3.endpoint, forcePathStyle: true },
+      deadLetter: { dir: resolve(out, 'dead-letter') },
+      reader: { pollIntervalMs: 250, maxRecordsPerCall: 2000 },
+      shutdownTimeoutMs: 15_000,
+    }, { logger: createConsoleLogger('warn') });
+    const producedAt = Date.now();
+    await produce(client, options.records, options.shards);
+    say(`produced ${options.records} events in ${((Date.now() - producedAt) / 1000).toFixed(1)} s; starting the pipeline`);
+    const started = Date.now();
+    await pipeline.start();
+    say(`pipeline started: ${availableParallelism()} transform threads, sample transform = parse + enrich + SHA-256 fingerprint`);
+    const progress = showProgress(pipeline, started, options.records);
+    // Every record produced is accounted for: emitted, filtered out (bots) or dead-lettered.
+    for (;;) {
+      const s = pipeline.stats();
+      if (s.recordsEmitted + s.recordsFiltered + s.recordsDeadLettered >= options.records && pipeline.isIdle(0)) break;
+      if (s.shards.restarting > 0 && Date.now() - started > 120_000) throw new ConnectorError('the demo pipeline keeps failing', { code: 'DEMO_FAILED' });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    clearInterval(progress);
+    const stats = await pipeline.stop();
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const objects = await countObjects(s3client);
+    say('');
+    say('demo summary');
+    say(`  records produced         ${options.records}`);
+    say(`  records read             ${stats.recordsRead}`);
+    say(`  records written to S3    ${stats.recordsEmitted}`);
+    say(`  filtered out (bots)      ${stats.recordsFiltered}`);
+    say(`  dead-lettered            ${stats.recordsDeadLettered}`);
+    say(`  S3 objects written       ${objects} (s3://${BUCKET}/clicks/...)`);
+    say(`  throughput               ${Math.round(stats.recordsRead / elapsed)} records/s (${elapsed.toFixed(1)} s from pipeline start to the last checkpoint)`);
+    say(`  restarts                 ${stats.restarts}`);
+    say(`  checkpoints              ${Object.entries(stats.checkpoints).map(([k, v]) => `${k}=${v ? `…${v.slice(-8)}` : 'none'}`).join(', ')}`);
+    say(`  output                   ${s3.directory}/${BUCKET}/clicks/ (the embedded S3's files), checkpoints in ${resolve(out, 'checkpoints.json')}`);
+  } finally {
+    await pipeline?.stop();
+    client.destroy();
+    s3client.destroy();
+    await s3.close();
+    await kinesis.close();
+  }
+}
+
+async function produce(client: ReturnType<typeof createKinesisClient>, total: number, shards: number): Promise<void> {
+  const chunk = 500;
+  for (let start = 0; start < total; start += chunk) {
+    let entries: Array<{ Data: Uint8Array; PartitionKey: string }> = [];
+    for (let i = start; i < Math.min(total, start + chunk); i++) {
+      entries.push({ Data: clickBytes(i), PartitionKey: `user-${i % (shards * 64)}` });
+    }
+    // Retry only the entries that failed, with backoff.
+    await retry(async () => {
+      const res = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records: entries }));
+      if (res.FailedRecordCount) {
+        entries = entries.filter((_, k) => res.Records?.[k]?.ErrorCode);
+        throw new ConnectorError(`${res.FailedRecordCount} records failed to put`, { code: 'PUT_FAILED', retriable: true });
+      }
+    }, { attempts: 20 });
+  }
+}
+
+function showProgress(pipeline: Pipeline, started: number, total: number): NodeJS.Timeout {
+  const tty = process.stderr.isTTY;
+  return setInterval(() => {
+    const s = pipeline.stats();
+    const secs = (Date.now() - started) / 1000;
+    const line = `read ${s.recordsRead}/${total}  written ${s.recordsEmitted}  ${Math.round(s.recordsRead / secs)} rec/s  lag ${s.maxMillisBehindLatest} ms  checkpoints ${s.checkpointsWritten}`;
+    process.stderr.write(tty ? `\r${line.padEnd(100)}` : `${line}\n`);
+  }, 1000);
+}
+
+async function countObjects(s3: ReturnType<typeof createS3Client>): Promise<number> {
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: token }));
+    count += page.KeyCount ?? 0;
+    token = page.NextContinuationToken;
+  } while (token);
+  return count;
+}

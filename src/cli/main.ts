@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/** The `kinesis-connectors` command. The only place in the project that calls process.exit. */
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../config/config.js';
+import { createStream } from '../aws/create-stream.js';
+import { describeError } from '../core/errors.js';
+import { createKinesisClient } from '../aws/kinesis-client.js';
+import { loadConfigFile } from '../config/load-config-file.js';
+import { LOG_LEVELS, createConsoleLogger, type LogLevel } from '../core/logger.js';
+import { Pipeline } from '../supervisor/pipeline.js';
+
+const USAGE = `Usage:
+  kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
+      Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has been
+      idle that long with everything emitted and checkpointed.
+  kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
+      Creates a stream if it is missing and waits until it is ACTIVE.
+  kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>]
+      Runs an embedded Kinesis and S3, produces click events and moves them through the pipeline.
+`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`kinesis-connectors: ${message}\n`);
+  process.exit(code);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) fail(`--${name} is required\n\n${USAGE}`, 2);
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer, got ${JSON.stringify(value)}`, 2);
+  return n;
+}
+
+/** Runs `pipeline` until a signal (or idleness, with idleExitMs); a second signal exits at once. */
+async function runUntilSignalled(pipeline: Pipeline, idleExitMs?: number): Promise<void> {
+  let signalled = 0;
+  const stopOn = (signal: NodeJS.Signals) => {
+    signalled++;
+    if (signalled > 1) {
+      process.stderr.write(`kinesis-connectors: second ${signal}; exiting now without draining\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`kinesis-connectors: ${signal} received; draining (send again to exit at once)\n`);
+    void pipeline.stop();
+  };
+  process.on('SIGINT', stopOn);
+  process.on('SIGTERM', stopOn);
+  if (idleExitMs !== undefined) {
+    const ac = new AbortController();
+    await Promise.race([pipeline.waitUntilIdle(idleExitMs, ac.signal), pipeline.done()]);
+    ac.abort();
+  } else {
+    await pipeline.done();
+  }
+  await pipeline.stop();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
+        'idle-exit': { type: 'string' }, 'log-level': { type: 'string' } } });
+      if (positionals.length !== 1) fail(`run needs exactly one config file\n\n${USAGE}`, 2);
+      const idle = values['idle-exit'] === undefined ? undefined : positiveInt('idle-exit', values['idle-exit']);
+      if (values['log-level'] !== undefined && !LOG_LEVELS.includes(values['log-level'] as LogLevel)) {
+        fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`, 2);
+      }
+      const { options, baseDir } = await loadConfigFile(positionals[0]);
+      if (values['log-level']) options.logLevel = values['log-level'] as LogLevel;
+      const config = resolveConfig(options, { baseDir });
+      const pipeline = new Pipeline(options, { baseDir, logger: createConsoleLogger(config.logLevel) });
+      await pipeline.start();
+      await runUntilSignalled(pipeline, idle);
+      return;
+    }
+    case 'create-stream': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
+        shards: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' } } });
+      if (positionals.length !== 1) fail(`create-stream needs a stream name\n\n${USAGE}`, 2);
+      const shards = positiveInt('shards', values.shards);
+      const client = createKinesisClient({ region: values.region ?? process.env.AWS_REGION ?? 'us-east-1', endpoint: values.endpoint });
+      try {
+        await createStream(client, positionals[0], shards);
+      } finally {
+        client.destroy();
+      }
+      process.stdout.write(`stream ${positionals[0]} is ACTIVE\n`);
+      return;
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: {
+        records: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' } } });
+      const { runDemo } = await import('./demo.js');
+      await runDemo({
+        records: positiveInt('records', values.records, 40_000),
+        shards: positiveInt('shards', values.shards, 4),
+        outDir: values.out ?? 'demo-output',
+      });
+      return;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      fail(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`, 2);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err) => fail(describeError(err)),
+);

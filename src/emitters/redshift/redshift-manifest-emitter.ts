@@ -1,0 +1,156 @@
+/**
+ * RedshiftManifestEmitter: the second stage of a Redshift manifest pipeline. Its records are the S3
+ * URLs (`s3://bucket/key`, one per line) of files a first stage stored and announced on a manifest
+ * stream. Each batch is loaded with one COPY of a manifest listing the files not loaded before.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Emitter, EmitterBatch } from '../emitter.js';
+import { ConfigError, EmitError, describeError, isRetriable } from '../../core/errors.js';
+import {
+  REDSHIFT_DEFAULTS, RedshiftSql, checkName, checkRedshiftOptions, copyStatement,
+  type RedshiftAuthorization, type RedshiftFormat, type RedshiftS3Options,
+} from './redshift-basic-emitter.js';
+import { quoteIdent } from '../sql.js';
+
+export { createFileTableSql } from './redshift-basic-emitter.js';
+
+export interface RedshiftManifestEmitterOptions {
+  /**
+   * `bucket` and `prefix` say where the manifest files are written (`<prefix>manifests/<shardId>/
+   * <firstSeq>-<lastSeq>.manifest`); `gzip` says whether the listed files are gzip-compressed. The
+   * emitter owns the client and destroys it on close.
+   */
+  s3: RedshiftS3Options;
+  /** PostgreSQL-protocol connection string of the cluster. */
+  connectionString: string;
+  /** The table the files' rows are loaded into; `schema.table` is allowed. */
+  dataTable: string;
+  /**
+   * The table recording every file loaded: one column `file` (varchar, primary key) holding its S3
+   * URL; {@link createFileTableSql} returns its DDL. It is locked, checked, extended and the COPY run
+   * in one transaction, so a file is loaded once even when a batch is re-emitted.
+   */
+  fileTable: string;
+  /** The columns COPY fills, in the order of the data. @defaultValue every column of the data table */
+  columns?: string[];
+  authorization: RedshiftAuthorization;
+  /** @defaultValue 'json-auto' */
+  format?: RedshiftFormat;
+  /** The AWS region of the buckets, when it differs from the cluster's. @defaultValue the cluster's */
+  region?: string;
+}
+
+/** Bind parameters per statement when checking or recording files (Redshift has no arrays). */
+const PARAMS_PER_STATEMENT = 500;
+/** Longest piece of a malformed record quoted in an error message. */
+const SHOWN_RECORD_CHARS = 200;
+
+const S3_URL = /^s3:\/\/[^/\s]+\/[^\u0000-\u001f]+$/;
+
+/** `<prefix>manifests/<shardId>/<firstSeq>-<lastSeq>.manifest`: deterministic per batch. */
+export function manifestKey(prefix: string, batch: Pick<EmitterBatch, 'shardId' | 'firstSeq' | 'lastSeq'>): string {
+  return `${prefix}manifests/${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}.manifest`;
+}
+
+/**
+ * In one transaction per batch: locks the file table, drops the batch's URLs it already holds,
+ * records the rest, writes a manifest listing them (each `mandatory`) and runs one `COPY <dataTable>
+ * FROM '<manifest URL>' <authorization> MANIFEST <format> [GZIP] [REGION]`. A batch whose files are
+ * all loaded already runs no COPY and writes no manifest. A record that is not an S3 URL fails the
+ * batch with a non-retriable EmitError naming it.
+ */
+export class RedshiftManifestEmitter implements Emitter {
+  private readonly sql: RedshiftSql;
+
+  constructor(private readonly options: RedshiftManifestEmitterOptions) {
+    checkRedshiftOptions(options);
+    checkName('dataTable', options.dataTable);
+    if (options.fileTable === undefined) throw new ConfigError('fileTable', 'is required: it records the files already loaded');
+    checkName('fileTable', options.fileTable);
+    this.sql = new RedshiftSql(options.connectionString, options.authorization);
+  }
+
+  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+    const o = this.options;
+    const urls = batchUrls(batch);
+    if (urls.length === 0) return { location: `redshift table ${o.dataTable}: empty batch` };
+    const key = manifestKey(o.s3.prefix ?? REDSHIFT_DEFAULTS.prefix, batch);
+    const manifestUrl = `s3://${o.s3.bucket}/${key}`;
+    const copy = copyStatement({
+      table: o.dataTable, columns: o.columns, from: manifestUrl, authorization: o.authorization, manifest: true,
+      format: o.format ?? REDSHIFT_DEFAULTS.format, gzip: o.s3.gzip ?? REDSHIFT_DEFAULTS.gzip, region: o.region,
+    });
+    const files = quoteIdent(o.fileTable);
+    const file = quoteIdent('file');
+    const what = `Redshift manifest load into table ${quoteIdent(o.dataTable)} from ${manifestUrl}`;
+
+    const loaded = await this.sql.transaction(what, async (query) => {
+      await query(`locking file table ${files}`, `LOCK TABLE ${files}`);
+      const known = new Set<string>();
+      for (const part of chunks(urls, PARAMS_PER_STATEMENT)) {
+        const res = await query(`checking file table ${files}`,
+          `SELECT ${file} FROM ${files} WHERE ${file} IN (${placeholders(part.length)})`, part);
+        for (const row of res.rows as Array<{ file: string }>) known.add(row.file);
+      }
+      const fresh = urls.filter((u) => !known.has(u));
+      if (fresh.length === 0) return false;
+      for (const part of chunks(fresh, PARAMS_PER_STATEMENT)) {
+        await query(`recording files in ${files}`,
+          `INSERT INTO ${files} (${file}) VALUES ${part.map((_, i) => `($${i + 1})`).join(', ')}`, part);
+      }
+      await this.putManifest(key, fresh, what);
+      await query(`running ${copy.redacted}`, copy.sql);
+      return true;
+    });
+    return { location: loaded ? manifestUrl : `redshift table ${o.dataTable}: all ${urls.length} files already loaded` };
+  }
+
+  private async putManifest(key: string, urls: string[], what: string): Promise<void> {
+    const body = Buffer.from(JSON.stringify({ entries: urls.map((url) => ({ url, mandatory: true })) }), 'utf8');
+    try {
+      await this.options.s3.client.send(new PutObjectCommand({
+        Bucket: this.options.s3.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: 'application/json',
+      }));
+    } catch (err) {
+      throw new EmitError(`${what} failed writing the manifest: S3 PutObject: ${describeError(err)}`, { retriable: isRetriable(err), cause: err });
+    }
+  }
+
+  /** Ends the connection pool and destroys the S3 client. */
+  async close(): Promise<void> {
+    try {
+      await this.sql.close();
+    } finally {
+      this.options.s3.client.destroy();
+    }
+  }
+}
+
+/** The batch's records as S3 URLs, without repeats, in order; a record that is not one is an error. */
+function batchUrls(batch: EmitterBatch): string[] {
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  const urls = new Set<string>();
+  for (let i = 0; i < batch.count; i++) {
+    let line = decoder.decode(batch.data.subarray(batch.offsets[i], batch.offsets[i + 1]));
+    if (line.endsWith('\n')) line = line.slice(0, -1);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    line = line.trim();
+    if (!S3_URL.test(line)) {
+      const shown = line.length > SHOWN_RECORD_CHARS ? `${line.slice(0, SHOWN_RECORD_CHARS)}…` : line;
+      throw new EmitError(`manifest record ${i} (sequence number ${batch.sequenceNumbers[i] ?? 'unknown'}) of ${batch.shardId} `
+        + `is not an S3 URL (s3://bucket/key): ${JSON.stringify(shown)}`, { retriable: false, code: 'MANIFEST_RECORD_INVALID' });
+    }
+    urls.add(line);
+  }
+  return [...urls];
+}
+
+function placeholders(n: number): string {
+  return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,21 @@
+/** Builds the ShardSource that `source.type` names (loading only the modules that source needs). */
+import type { ResolvedConfig } from '../config/config.js';
+import type { Logger } from '../core/logger.js';
+import type { ShardSource } from './shard-source.js';
+
+export async function createSource(config: ResolvedConfig, logger: Logger): Promise<ShardSource> {
+  if (config.source.type === 'files') {
+    const { FileShardSource } = await import('./file-shard-source.js');
+    return new FileShardSource({ dir: config.source.dir, maxRecordsPerCall: config.reader.maxRecordsPerCall });
+  }
+  const { createKinesisClient } = await import('../aws/kinesis-client.js');
+  const { KinesisShardSource } = await import('./kinesis-shard-source.js');
+  const client = createKinesisClient(config.kinesis);
+  const source = new KinesisShardSource({ client, stream: config.stream, logger, maxRecordsPerCall: config.reader.maxRecordsPerCall });
+  const close = source.close.bind(source);
+  source.close = async () => {
+    await close();
+    client.destroy();
+  };
+  return source;
+}

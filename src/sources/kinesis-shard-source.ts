@@ -1,0 +1,111 @@
+/** Reads a Kinesis stream with ListShards, GetShardIterator and GetRecords. */
+import {
+  GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType,
+} from '@aws-sdk/client-kinesis';
+import { retry } from '../core/backoff.js';
+import { ConnectorError, describeError, isRetriable } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { StartAt } from '../threads/protocol.js';
+import type { SourceRecord } from '../transform/record-window.js';
+import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
+
+export interface KinesisShardSourceOptions {
+  client: KinesisClient;
+  stream: string;
+  logger: Logger;
+  /** GetRecords `Limit`. @defaultValue 10000 */
+  maxRecordsPerCall?: number;
+}
+
+export class KinesisShardSource implements ShardSource {
+  constructor(private readonly options: KinesisShardSourceOptions) {}
+
+  async listShards(): Promise<ShardInfo[]> {
+    const shards: ShardInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await retry(() => this.options.client.send(new ListShardsCommand(
+        nextToken ? { NextToken: nextToken } : { StreamName: this.options.stream })), {
+        attempts: 8,
+        onRetry: (err, attempt, delayMs) => this.options.logger.warn({ stream: this.options.stream, attempt, delayMs, error: describeError(err) }, 'ListShards throttled or failed; retrying'),
+      }).catch((err) => {
+        throw new ConnectorError(`listing shards of stream ${this.options.stream} failed: ${describeError(err)}`, { code: 'LIST_SHARDS_FAILED', retriable: true, cause: err });
+      });
+      for (const s of page.Shards ?? []) {
+        shards.push({
+          shardId: s.ShardId!,
+          parentShardId: s.ParentShardId,
+          adjacentParentShardId: s.AdjacentParentShardId,
+          closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return shards;
+  }
+
+  openReader(shardId: string, startAt: StartAt): ShardReader {
+    return new KinesisShardReader(this.options, shardId, startAt);
+  }
+
+  async close(): Promise<void> {}
+}
+
+class KinesisShardReader implements ShardReader {
+  private iterator: string | null = null;
+  private lastSeq: string | null = null;
+
+  constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt) {}
+
+  private async freshIterator(signal?: AbortSignal): Promise<string> {
+    const at: StartAt = this.lastSeq ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSeq } : this.startAt;
+    const input = {
+      StreamName: this.options.stream,
+      ShardId: this.shardId,
+      ShardIteratorType: at.type as ShardIteratorType,
+      StartingSequenceNumber: at.type === 'AFTER_SEQUENCE_NUMBER' ? at.sequenceNumber : undefined,
+      Timestamp: at.type === 'AT_TIMESTAMP' ? new Date(at.timestamp) : undefined,
+    };
+    const out = await this.withRetry('GetShardIterator', () => this.options.client.send(new GetShardIteratorCommand(input), { abortSignal: signal }), signal);
+    if (!out.ShardIterator) throw new ConnectorError(`GetShardIterator returned no iterator for ${this.shardId}`, { code: 'NO_ITERATOR', retriable: true });
+    return out.ShardIterator;
+  }
+
+  private withRetry<T>(operation: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return retry(fn, {
+      attempts: Infinity,
+      signal,
+      // An expired iterator is handled by the caller (a new iterator after the last record read).
+      retriable: (err) => (err as Error).name !== 'ExpiredIteratorException' && isRetriable(err),
+      onRetry: (err, attempt, delayMs) => this.options.logger.warn(
+        { shardId: this.shardId, operation, attempt, delayMs, error: describeError(err) }, `${operation} failed; backing off`),
+    });
+  }
+
+  async read(signal?: AbortSignal): Promise<ReadResult> {
+    for (;;) {
+      if (!this.iterator) this.iterator = await this.freshIterator(signal);
+      try {
+        const iterator = this.iterator;
+        const out = await this.withRetry('GetRecords', () => this.options.client.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.maxRecordsPerCall ?? 10_000 }), { abortSignal: signal }), signal);
+        const records: SourceRecord[] = (out.Records ?? []).map((r) => ({
+          data: r.Data ?? new Uint8Array(0),
+          sequenceNumber: r.SequenceNumber!,
+          partitionKey: r.PartitionKey ?? '',
+          arrival: r.ApproximateArrivalTimestamp ? r.ApproximateArrivalTimestamp.getTime() : NaN,
+        }));
+        if (records.length > 0) this.lastSeq = records[records.length - 1].sequenceNumber;
+        this.iterator = out.NextShardIterator ?? null;
+        return { records, millisBehindLatest: out.MillisBehindLatest ?? 0, ended: !out.NextShardIterator };
+      } catch (err) {
+        if ((err as Error).name === 'ExpiredIteratorException') {
+          this.options.logger.info({ shardId: this.shardId, after: this.lastSeq }, 'shard iterator expired; re-creating it after the last record read');
+          this.iterator = null;
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** Packs a slice of a shard's records into one transferable window, and reads them back. */
+import type { RecordWindow } from '../threads/protocol.js';
+
+/** One record as a source delivers it. */
+export interface SourceRecord {
+  data: Uint8Array;
+  sequenceNumber: string;
+  partitionKey: string;
+  /** Approximate arrival time, ms since the epoch (NaN when unknown). */
+  arrival: number;
+}
+
+export function packWindow(shardId: string, records: readonly SourceRecord[], from = 0, to = records.length): RecordWindow {
+  const n = to - from;
+  let total = 0;
+  for (let i = from; i < to; i++) total += records[i].data.byteLength;
+  const data = new Uint8Array(total);
+  const offsets = new Uint32Array(n + 1);
+  const arrivals = new Float64Array(n);
+  let keyBytes = 0;
+  for (let i = from; i < to; i++) keyBytes += records[i].sequenceNumber.length + records[i].partitionKey.length * 3;
+  const keys = Buffer.allocUnsafeSlow(keyBytes);
+  const keyOffsets = new Uint32Array(2 * n + 1);
+  let pos = 0;
+  let kpos = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[from + i];
+    offsets[i] = pos;
+    data.set(r.data, pos);
+    pos += r.data.byteLength;
+    keyOffsets[2 * i] = kpos;
+    kpos += keys.write(r.sequenceNumber, kpos, 'latin1');
+    keyOffsets[2 * i + 1] = kpos;
+    kpos += keys.write(r.partitionKey, kpos, 'utf8');
+    arrivals[i] = r.arrival;
+  }
+  offsets[n] = pos;
+  keyOffsets[2 * n] = kpos;
+  return { shardId, data: data.buffer, offsets, keys: keys.buffer as ArrayBuffer, keyOffsets, arrivals };
+}
+
+/** Number of records in a window. */
+export function windowSize(w: RecordWindow): number {
+  return w.offsets.length - 1;
+}
+
+/** Packs strings into one transferable buffer plus offsets (string i is `data[offsets[i] .. offsets[i+1])`). */
+export function packStrings(values: readonly string[]): { data: ArrayBuffer; offsets: Uint32Array } {
+  let size = 0;
+  for (const v of values) size += v.length * 3;
+  const data = Buffer.allocUnsafeSlow(size);
+  const offsets = new Uint32Array(values.length + 1);
+  let pos = 0;
+  for (let i = 0; i < values.length; i++) {
+    offsets[i] = pos;
+    pos += data.write(values[i], pos, 'utf8');
+  }
+  offsets[values.length] = pos;
+  return { data: data.buffer as ArrayBuffer, offsets };
+}
+
+/** The inverse of `packStrings`. */
+export function unpackStrings(data: ArrayBuffer, offsets: Uint32Array): string[] {
+  const buf = Buffer.from(data);
+  const out = new Array<string>(offsets.length - 1);
+  for (let i = 0; i < out.length; i++) out[i] = buf.toString('utf8', offsets[i], offsets[i + 1]);
+  return out;
+}
+
+/** The buffers a window owns, for a transfer list. */
+export function windowTransferables(w: RecordWindow): ArrayBuffer[] {
+  return [w.data, w.offsets.buffer as ArrayBuffer, w.keys, w.keyOffsets.buffer as ArrayBuffer, w.arrivals.buffer as ArrayBuffer];
+}

@@ -1,0 +1,70 @@
+/**
+ * The transform module contract. A module (ESM or CommonJS) may export any of:
+ *
+ * - `toRecord(data: Buffer, meta: RecordMeta)`: decode one record into the user's model.
+ *   Default: the bytes as they are.
+ * - `keepRecord(model, meta)`: return false to drop the record. Default: keep all.
+ * - `fromRecord(model, meta)`: encode the model for the sink: a string, a Buffer/Uint8Array, or any
+ *   other value (written as JSON). Default: the same rule applied to the model.
+ *
+ * Each may return a promise. A function that throws sends that record to the dead-letter sink.
+ */
+import { pathToFileURL } from 'node:url';
+import { TransformModuleError } from '../core/errors.js';
+
+export interface RecordMeta {
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  /** ms since the epoch, NaN when unknown */
+  approximateArrivalTimestamp: number;
+}
+
+export interface Transformer {
+  toRecord(data: Buffer, meta: RecordMeta): unknown;
+  fromRecord(model: unknown, meta: RecordMeta): unknown;
+}
+
+export interface Filter {
+  keepRecord(model: unknown, meta: RecordMeta): unknown;
+}
+
+export interface TransformModule extends Transformer, Filter {
+  /** False when `keepRecord` is the default (keep everything), so it can be skipped. */
+  filters: boolean;
+}
+
+const identity = (x: unknown) => x;
+
+export async function loadTransformModule(file: string | undefined): Promise<TransformModule> {
+  if (file === undefined) return { toRecord: identity, fromRecord: identity, keepRecord: () => true, filters: false };
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file) ? 'the file does not exist' : `${e.name}: ${e.message}`;
+    throw new TransformModuleError(`transform module ${file} failed to load: ${reason}`, err);
+  }
+  // A CommonJS module, or an ESM module with a default export object, carries the functions there.
+  const fromDefault = mod.default && typeof mod.default === 'object' ? mod.default as Record<string, unknown> : {};
+  const pick = (name: string) => {
+    const f = mod[name] ?? fromDefault[name];
+    if (f !== undefined && typeof f !== 'function') {
+      throw new TransformModuleError(`transform module ${file}: export ${name} must be a function, got ${typeof f}`);
+    }
+    return f as ((...args: unknown[]) => unknown) | undefined;
+  };
+  const toRecord = pick('toRecord');
+  const keepRecord = pick('keepRecord');
+  const fromRecord = pick('fromRecord');
+  if (!toRecord && !keepRecord && !fromRecord) {
+    throw new TransformModuleError(`transform module ${file} exports none of toRecord, keepRecord, fromRecord`);
+  }
+  return {
+    toRecord: (toRecord ?? identity) as Transformer['toRecord'],
+    fromRecord: (fromRecord ?? identity) as Transformer['fromRecord'],
+    keepRecord: (keepRecord ?? (() => true)) as Filter['keepRecord'],
+    filters: keepRecord !== undefined,
+  };
+}

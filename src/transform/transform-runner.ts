@@ -1,0 +1,128 @@
+/** Runs the transform module over whole windows inside a pool thread. */
+import { TransformModuleError } from '../core/errors.js';
+import type { RecordWindow, TransformFailure, TransformResult } from '../threads/protocol.js';
+import { loadTransformModule, type RecordMeta, type TransformModule } from './transform-module.js';
+
+const NEWLINE = 0x0a;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Growable output: records back to back, each followed by "\n". */
+class OutputWriter {
+  private buf: Buffer;
+  private pos = 0;
+  readonly offsets: number[] = [0];
+
+  constructor(sizeHint: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(1024, sizeHint));
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  write(value: unknown): void {
+    if (typeof value === 'string') {
+      this.ensure(value.length * 3 + 1);
+      this.pos += this.buf.write(value, this.pos, 'utf8');
+    } else if (value instanceof Uint8Array) {
+      this.ensure(value.byteLength + 1);
+      this.buf.set(value, this.pos);
+      this.pos += value.byteLength;
+    } else {
+      const json = JSON.stringify(value);
+      if (json === undefined) throw new TypeError(`fromRecord returned ${typeof value}, which cannot be written`);
+      return this.write(json);
+    }
+    this.newline();
+  }
+
+  private newline(): void {
+    this.ensure(1);
+    this.buf[this.pos++] = NEWLINE;
+    this.offsets.push(this.pos);
+  }
+
+  finish(): { data: ArrayBuffer; offsets: Uint32Array } {
+    const data = new ArrayBuffer(this.pos);
+    new Uint8Array(data).set(this.buf.subarray(0, this.pos));
+    return { data, offsets: Uint32Array.from(this.offsets) };
+  }
+}
+
+/** A record's metadata, decoded from the window's packed keys only when the transform asks. */
+class WindowRecordMeta implements RecordMeta {
+  constructor(private readonly w: RecordWindow, private readonly keys: Buffer, private readonly i: number) {}
+
+  get shardId(): string {
+    return this.w.shardId;
+  }
+
+  get sequenceNumber(): string {
+    const k = this.w.keyOffsets;
+    return this.keys.toString('latin1', k[2 * this.i], k[2 * this.i + 1]);
+  }
+
+  get partitionKey(): string {
+    const k = this.w.keyOffsets;
+    return this.keys.toString('utf8', k[2 * this.i + 1], k[2 * this.i + 2]);
+  }
+
+  get approximateArrivalTimestamp(): number {
+    return this.w.arrivals[this.i];
+  }
+
+  toJSON(): RecordMeta {
+    return { shardId: this.shardId, sequenceNumber: this.sequenceNumber, partitionKey: this.partitionKey, approximateArrivalTimestamp: this.approximateArrivalTimestamp };
+  }
+}
+
+export class TransformRunner {
+  private constructor(private readonly mod: TransformModule) {}
+
+  static async load(file: string | undefined): Promise<TransformRunner> {
+    return new TransformRunner(await loadTransformModule(file));
+  }
+
+  async run(w: RecordWindow): Promise<TransformResult> {
+    const { toRecord, keepRecord, fromRecord, filters } = this.mod;
+    const n = w.offsets.length - 1;
+    const input = Buffer.from(w.data);
+    const keys = Buffer.from(w.keys);
+    const out = new OutputWriter(w.data.byteLength + n);
+    const kept: number[] = [];
+    const failures: TransformFailure[] = [];
+    let filtered = 0;
+    for (let i = 0; i < n; i++) {
+      const data = input.subarray(w.offsets[i], w.offsets[i + 1]);
+      const meta = new WindowRecordMeta(w, keys, i);
+      try {
+        let model = toRecord(data, meta);
+        if (isThenable(model)) model = await model;
+        if (filters) {
+          let keep = keepRecord(model, meta);
+          if (isThenable(keep)) keep = await keep;
+          if (!keep) {
+            filtered++;
+            continue;
+          }
+        }
+        let encoded = fromRecord(model, meta);
+        if (isThenable(encoded)) encoded = await encoded;
+        out.write(encoded);
+        kept.push(i);
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        failures.push({ index: i, dataBase64: data.toString('base64'), error: { name: e.name, message: e.message, stack: e.stack } });
+      }
+    }
+    const { data, offsets } = out.finish();
+    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures };
+  }
+}
+
