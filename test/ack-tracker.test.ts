@@ -3,7 +3,7 @@ import { ShardAcks } from '../src/actors/ack-tracker.js';
 import { SHARD_END } from '../src/core/sequence.js';
 
 test('the committable position waits for every earlier batch', (t) => {
-  const acks = new ShardAcks(1);
+  const acks = new ShardAcks();
   t.false(acks.ack(2, '300'));
   t.false(acks.ack(1, '200'));
   t.is(acks.committable, null);
@@ -14,7 +14,7 @@ test('the committable position waits for every earlier batch', (t) => {
 });
 
 test('gaps hold the position at the last contiguous batch', (t) => {
-  const acks = new ShardAcks(1);
+  const acks = new ShardAcks();
   acks.ack(0, '10');
   acks.ack(1, '20');
   acks.ack(3, '40');
@@ -24,7 +24,7 @@ test('gaps hold the position at the last contiguous batch', (t) => {
 });
 
 test('duplicate and stale acks change nothing', (t) => {
-  const acks = new ShardAcks(1);
+  const acks = new ShardAcks();
   acks.ack(0, '10');
   t.false(acks.ack(0, '10'));
   acks.ack(2, '30');
@@ -33,7 +33,7 @@ test('duplicate and stale acks change nothing', (t) => {
 });
 
 test('SHARD_END only after the end is reported and every batch is acknowledged', (t) => {
-  const acks = new ShardAcks(1);
+  const acks = new ShardAcks();
   acks.ack(1, '20');
   acks.ended(2);
   t.false(acks.finished);
@@ -44,7 +44,7 @@ test('SHARD_END only after the end is reported and every batch is acknowledged',
 });
 
 test('a shard that ends with no batches is finished at once', (t) => {
-  const acks = new ShardAcks(1);
+  const acks = new ShardAcks();
   acks.ended(0);
   t.is(acks.target(), SHARD_END);
 });

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { emitWithRetry } from '../src/emitters/emit-with-retry.js';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
 import { KinesisEmitter, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX_BYTES, type KinesisEmitterOptions } from '../src/emitters/kinesis/kinesis-emitter.js';
@@ -48,7 +49,7 @@ async function setup(t: { teardown(fn: () => Promise<void>): void }, shards: num
   await createStream(reader, stream, shards, { pollMs: 20 });
   const proxy = await startPartialFailureProxy(kinesis.endpoint, rule);
   const emitter = new KinesisEmitter({
-    client: createKinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint }), stream, backoff: FAST, ...options,
+    client: createKinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint }), stream, ...options,
   });
   t.teardown(async () => {
     await emitter.close();
@@ -108,7 +109,7 @@ test('failed entries, and only those, are sent again until all land exactly once
     return (seen === 0 && n % 4 === 0) || (seen === 1 && n % 12 === 0);
   };
   const { stream, proxy, emitter } = await setup(t, 4, rule);
-  await emitter.emit(makeBatch(lines(700), seqs(700)));
+  await emitWithRetry(emitter, makeBatch(lines(700), seqs(700)), { backoff: FAST });
 
   t.is(proxy.failedCount(), 175 + 59, 'the proxy failed 175 first tries and 59 second tries');
   // Chunk 1 (500 records): 500, then its 125 failures, then their 42 second failures; chunk 2 likewise.
@@ -127,9 +128,9 @@ test('failed entries, and only those, are sent again until all land exactly once
 });
 
 test('an entry that keeps failing ends in a retriable EmitError naming the stream and the error code', async (t) => {
-  const { stream, proxy, emitter } = await setup(t, 1, (entry) => numberOf(entry.data) === 7, { attempts: 3 });
+  const { stream, proxy, emitter } = await setup(t, 1, (entry) => numberOf(entry.data) === 7);
   const seq = seqs(20);
-  const err = await t.throwsAsync(emitter.emit(makeBatch(lines(20), seq)), { instanceOf: EmitError });
+  const err = await t.throwsAsync(emitWithRetry(emitter, makeBatch(lines(20), seq), { attempts: 3, backoff: FAST }), { instanceOf: EmitError });
   t.true(err!.retriable, 'throttling is worth retrying later');
   t.true(err!.message.includes(stream), err!.message);
   t.true(err!.message.includes(FAIL_CODE), err!.message);
@@ -183,9 +184,9 @@ test('re-emitting a batch resolves again and writes the same records with the sa
 
 test('a missing target stream is a non-retriable EmitError naming the stream', async (t) => {
   const proxy = await startPartialFailureProxy(kinesis.endpoint, () => false);
-  const emitter = new KinesisEmitter({ client: createKinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint }), stream: 'no-such-target', backoff: FAST });
+  const emitter = new KinesisEmitter({ client: createKinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint }), stream: 'no-such-target' });
   t.teardown(async () => { await emitter.close(); await proxy.close(); });
-  const err = await t.throwsAsync(emitter.emit(makeBatch(lines(3), seqs(3))), { instanceOf: EmitError });
+  const err = await t.throwsAsync(emitWithRetry(emitter, makeBatch(lines(3), seqs(3)), { backoff: FAST }), { instanceOf: EmitError });
   t.false(err!.retriable);
   t.regex(err!.message, /stream no-such-target failed: ResourceNotFoundException/);
   t.is(proxy.calls.length, 1, 'not retried');
@@ -197,7 +198,9 @@ test('options are validated with messages naming the option', (t) => {
   const bad = (options: Partial<KinesisEmitterOptions>) => () => new KinesisEmitter({ client, stream: 'ok', ...options } as KinesisEmitterOptions);
   t.throws(bad({ stream: 'no spaces' }), { message: 'stream must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "no spaces"' });
   t.throws(bad({ partitionKey: 'random' as 'sequence' }), { message: 'partitionKey must be "sequence" or "source-shard", got "random"' });
-  t.throws(bad({ attempts: 0 }), { message: 'attempts must be a positive integer, got 0' });
-  t.throws(bad({ backoff: { baseMs: -1 } }), { message: 'backoff.baseMs must be a non-negative number, got -1' });
-  t.notThrows(bad({ partitionKey: 'source-shard', attempts: 1 }));
+  t.notThrows(bad({ partitionKey: 'source-shard' }));
+  // The retry budget belongs to the one retry layer (the emitter thread's), checked the same way.
+  const emitter = new KinesisEmitter({ client, stream: 'ok' });
+  t.throws(() => emitWithRetry(emitter, makeBatch(lines(1), seqs(1)), { attempts: 0 }), { message: 'attempts must be a positive integer, got 0' });
+  t.throws(() => emitWithRetry(emitter, makeBatch(lines(1), seqs(1)), { backoff: { baseMs: -1 } }), { message: 'backoff.baseMs must be a non-negative number, got -1' });
 });

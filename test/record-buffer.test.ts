@@ -1,44 +1,47 @@
 import test from 'ava';
 import { RecordBuffer } from '../src/actors/record-buffer.js';
+import { sequenceNumbers } from '../src/core/batch.js';
+import { packWindow } from '../src/transform/record-window.js';
 
-/** A transform result that keeps `kept` (indexes into seqs), each output being `r<seq>\n`. */
+/** A transform result that keeps `kept` (indexes into seqs), each output being `r<seq>\n`, with the window's packed keys. */
 function result(seqs: string[], kept = seqs.map((_, i) => i)) {
+  const { keys, keyOffsets } = packWindow('shardId-0', seqs.map((sequenceNumber) => ({ data: new Uint8Array(0), sequenceNumber, partitionKey: 'k', arrival: NaN })));
   const parts = kept.map((i) => `r${seqs[i]}\n`);
   const data = Buffer.from(parts.join(''));
   const offsets = new Uint32Array(parts.length + 1);
   parts.forEach((p, j) => { offsets[j + 1] = offsets[j] + Buffer.byteLength(p); });
-  return { data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), offsets, keptIndex: Uint32Array.from(kept) };
+  return { data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), offsets, keptIndex: Uint32Array.from(kept), keys, keyOffsets };
 }
 
 const seqs = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
-const text = (b: { data: ArrayBuffer }) => Buffer.from(b.data).toString();
+const text = (b: { data: Uint8Array }) => Buffer.from(b.data).toString();
 
 test('cuts exactly at maxRecords, even inside one window', (t) => {
   const buf = new RecordBuffer({ maxRecords: 3, maxBytes: 1 << 20, maxAgeMs: 60_000 });
   const s = seqs(10, 7);
-  const batches = buf.add(s, result(s));
+  const batches = buf.add('shardId-0', result(s));
   t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count]), [['10', '12', 3], ['13', '15', 3]]);
   t.is(text(batches[0]), 'r10\nr11\nr12\n');
   t.deepEqual([...batches[1].offsets], [0, 4, 8, 12]);
-  t.deepEqual(batches[1].sequenceNumbers, ['13', '14', '15']);
+  t.deepEqual(sequenceNumbers(batches[1]), ['13', '14', '15']);
   t.is(buf.size, 1);
-  const rest = buf.flush()!;
+  const rest = buf.flush('shardId-0')!;
   t.deepEqual([rest.firstSeq, rest.lastSeq, rest.count, text(rest)], ['16', '16', 1, 'r16\n']);
-  t.is(buf.flush(), null);
+  t.is(buf.flush('shardId-0'), null);
 });
 
 test('cuts before a record that would cross maxBytes', (t) => {
   const buf = new RecordBuffer({ maxRecords: 1000, maxBytes: 10, maxAgeMs: 60_000 });
   const s = seqs(100, 4); // each output is "r10x\n" = 5 bytes
-  const batches = buf.add(s, result(s));
-  t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count, b.bytes]), [['100', '101', 2, 10]]);
+  const batches = buf.add('shardId-0', result(s));
+  t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count, b.data.byteLength]), [['100', '101', 2, 10]]);
   t.is(buf.byteSize, 10);
 });
 
 test('a single record larger than maxBytes still goes out, alone', (t) => {
   const buf = new RecordBuffer({ maxRecords: 1000, maxBytes: 2, maxAgeMs: 60_000 });
   const s = seqs(1, 2);
-  const batches = buf.add(s, result(s));
+  const batches = buf.add('shardId-0', result(s));
   t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count]), [['1', '1', 1]]);
   t.is(buf.size, 1);
 });
@@ -46,19 +49,19 @@ test('a single record larger than maxBytes still goes out, alone', (t) => {
 test('batches cover filtered records, so their range is contiguous', (t) => {
   const buf = new RecordBuffer({ maxRecords: 2, maxBytes: 1 << 20, maxAgeMs: 60_000 });
   const s = seqs(1, 6);
-  const batches = buf.add(s, result(s, [1, 3, 4]));
+  const batches = buf.add('shardId-0', result(s, [1, 3, 4]));
   t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count, text(b)]), [['1', '4', 2, 'r2\nr4\n']]);
-  t.deepEqual(batches[0].sequenceNumbers, ['2', '4']);
-  const rest = buf.flush()!;
+  t.deepEqual(sequenceNumbers(batches[0]), ['2', '4']);
+  const rest = buf.flush('shardId-0')!;
   t.deepEqual([rest.firstSeq, rest.lastSeq, rest.count], ['5', '6', 1]);
 });
 
 test('a window with everything filtered flushes as an empty batch that still advances', (t) => {
   const buf = new RecordBuffer({ maxRecords: 10, maxBytes: 1 << 20, maxAgeMs: 60_000 });
   const s = seqs(7, 3);
-  t.deepEqual(buf.add(s, result(s, [])), []);
+  t.deepEqual(buf.add('shardId-0', result(s, [])), []);
   t.true(buf.hasPending);
-  const b = buf.flush()!;
+  const b = buf.flush('shardId-0')!;
   t.deepEqual([b.firstSeq, b.lastSeq, b.count, b.data.byteLength], ['7', '9', 0, 0]);
 });
 
@@ -66,8 +69,8 @@ test('records across windows join one batch in order', (t) => {
   const buf = new RecordBuffer({ maxRecords: 4, maxBytes: 1 << 20, maxAgeMs: 60_000 });
   const a = seqs(1, 3);
   const b = seqs(4, 3);
-  t.deepEqual(buf.add(a, result(a)), []);
-  const batches = buf.add(b, result(b));
+  t.deepEqual(buf.add('shardId-0', result(a)), []);
+  const batches = buf.add('shardId-0', result(b));
   t.is(batches.length, 1);
   t.is(text(batches[0]), 'r1\nr2\nr3\nr4\n');
   t.deepEqual([...batches[0].offsets], [0, 3, 6, 9, 12]);
@@ -78,11 +81,11 @@ test('isDue turns true once maxAgeMs has passed since the first pending record',
   const buf = new RecordBuffer({ maxRecords: 100, maxBytes: 1 << 20, maxAgeMs: 50 }, () => now);
   t.false(buf.isDue());
   const s = seqs(1, 1);
-  buf.add(s, result(s));
+  buf.add('shardId-0', result(s));
   now += 49;
   t.false(buf.isDue());
   now += 1;
   t.true(buf.isDue());
-  buf.flush();
+  buf.flush('shardId-0');
   t.false(buf.isDue());
 });

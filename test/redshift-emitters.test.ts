@@ -4,7 +4,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import test from 'ava';
 import { createServer } from 'node:net';
 import pg from 'pg';
-import type { EmitterBatch } from '../src/emitters/emitter.js';
+import { packSequenceNumbers, type Batch } from '../src/core/batch.js';
 import { ConfigError, EmitError } from '../src/core/errors.js';
 import { RedshiftBasicEmitter, createFileTableSql, type RedshiftBasicEmitterOptions } from '../src/emitters/redshift/redshift-basic-emitter.js';
 import { RedshiftManifestEmitter, manifestKey, type RedshiftManifestEmitterOptions } from '../src/emitters/redshift/redshift-manifest-emitter.js';
@@ -54,15 +54,15 @@ function s3Client() {
   return createS3Client({ region: 'us-east-1', endpoint: env.s3.endpoint, forcePathStyle: true });
 }
 
-/** An EmitterBatch of the given lines, as the record buffer would cut it. */
-function makeBatch(lines: string[], shardId = 'shardId-000000000000', firstSeq = 1000): EmitterBatch {
+/** A Batch of the given lines, as the record buffer would cut it. */
+function makeBatch(lines: string[], shardId = 'shardId-000000000000', firstSeq = 1000): Batch {
   const encoded = lines.map((l) => Buffer.from(`${l}\n`, 'utf8'));
   const offsets = new Uint32Array(lines.length + 1);
   encoded.forEach((b, i) => { offsets[i + 1] = offsets[i] + b.length; });
   const sequenceNumbers = lines.map((_, i) => String(firstSeq + i));
   return {
     shardId, firstSeq: sequenceNumbers[0], lastSeq: sequenceNumbers.at(-1)!, count: lines.length,
-    data: new Uint8Array(Buffer.concat(encoded)), offsets, sequenceNumbers, createdAt: Date.UTC(2024, 0, 2, 3, 4, 5),
+    data: new Uint8Array(Buffer.concat(encoded)), offsets, ...packSequenceNumbers(sequenceNumbers), createdAt: Date.UTC(2024, 0, 2, 3, 4, 5),
   };
 }
 

@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
+import { emitWithRetry } from '../src/emitters/emit-with-retry.js';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { batchKey } from '../src/emitters/emitter.js';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
@@ -37,7 +38,6 @@ function emitterFor(t: ExecutionContext, options: Partial<S3ManifestEmitterOptio
   const emitter = new S3ManifestEmitter({
     s3: { client: createS3Client({ region: 'us-east-1', endpoint: env.s3.endpoint, forcePathStyle: true }), bucket: options.bucket ?? env.bucket, prefix },
     kinesis: createKinesisClient({ region: 'us-east-1', endpoint: options.kinesisEndpoint ?? env.kinesis.endpoint, maxAttempts: 1 }),
-    backoff: FAST,
     ...options,
   });
   t.teardown(() => emitter.close());
@@ -79,8 +79,8 @@ test('a throttled PutRecord is retried with backoff and the URL lands once', asy
   const proxy = await startThrottlingProxy(env.kinesis.endpoint, { PutRecord: { every: 2, error: 'ProvisionedThroughputExceededException' } });
   t.teardown(() => proxy.close());
   const { emitter } = emitterFor(t, { manifestStream, kinesisEndpoint: proxy.endpoint });
-  const first = await emitter.emit(makeBatch(lines(3), seqs(3)));
-  const second = await emitter.emit(makeBatch(lines(3), seqs(3, 3)));
+  const first = await emitWithRetry(emitter, makeBatch(lines(3), seqs(3)), { backoff: FAST });
+  const second = await emitWithRetry(emitter, makeBatch(lines(3), seqs(3, 3)), { backoff: FAST });
   t.is(proxy.throttled.get('PutRecord'), 1, 'the second batch\'s first PutRecord was throttled');
   t.deepEqual((await readStream(manifestStream)).map((r) => r.data), [first.location, second.location]);
 });
@@ -90,8 +90,8 @@ test('a PutRecord throttled on every attempt is a retriable EmitError, so the ba
   await createStream(env.kinesisClient, manifestStream, 1, { pollMs: 20 });
   const proxy = await startThrottlingProxy(env.kinesis.endpoint, { PutRecord: { every: 1, error: 'ProvisionedThroughputExceededException' } });
   t.teardown(() => proxy.close());
-  const { emitter } = emitterFor(t, { manifestStream, kinesisEndpoint: proxy.endpoint, attempts: 3 });
-  const err = await t.throwsAsync(emitter.emit(makeBatch(lines(3), seqs(3))), { instanceOf: EmitError });
+  const { emitter } = emitterFor(t, { manifestStream, kinesisEndpoint: proxy.endpoint });
+  const err = await t.throwsAsync(emitWithRetry(emitter, makeBatch(lines(3), seqs(3)), { attempts: 3, backoff: FAST }), { instanceOf: EmitError });
   t.true(err!.retriable);
   t.true(err!.message.includes(`manifest stream ${manifestStream}`), err!.message);
   t.regex(err!.message, /ProvisionedThroughputExceededException/);
@@ -111,9 +111,10 @@ test('when the upload fails nothing is put on the manifest stream', async (t) =>
 test('options are validated with messages naming the option; close returns the same promise', async (t) => {
   const bad = (options: Partial<S3ManifestEmitterOptions>) => () => emitterFor(t, { manifestStream: 'ok', ...options });
   t.throws(bad({ manifestStream: 'has space' }), { message: 'manifestStream must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "has space"' });
-  t.throws(bad({ attempts: -2 }), { message: 'attempts must be a positive integer, got -2' });
-  t.throws(bad({ backoff: { maxMs: Number.NaN } }), { message: 'backoff.maxMs must be a non-negative number, got NaN' });
   const { emitter } = emitterFor(t, { manifestStream: 'ok' });
+  // The retry budget belongs to the one retry layer (the emitter thread's), checked the same way.
+  t.throws(() => emitWithRetry(emitter, makeBatch(lines(1), seqs(1)), { attempts: -2 }), { message: 'attempts must be a positive integer, got -2' });
+  t.throws(() => emitWithRetry(emitter, makeBatch(lines(1), seqs(1)), { backoff: { maxMs: Number.NaN } }), { message: 'backoff.maxMs must be a non-negative number, got NaN' });
   const closing = emitter.close();
   t.is(emitter.close(), closing);
   await closing;

@@ -8,7 +8,7 @@ export default async function (task: Parameters<typeof handleTransformTask>[1]) 
   const result = await handleTransformTask((workerData as { module?: string }).module, task);
   if (!result) return null;
   return move({
-    get [transferableSymbol]() { return [result.data, result.offsets.buffer, result.keptIndex.buffer]; },
+    get [transferableSymbol]() { return [result.data, result.offsets.buffer, result.keptIndex.buffer, result.keys, result.keyOffsets.buffer]; },
     get [valueSymbol]() { return result; },
   } as never);
 }

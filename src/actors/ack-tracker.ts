@@ -1,7 +1,7 @@
 /**
- * Per-shard bookkeeping of acknowledged batches. Emits may finish out of order; a shard's
+ * A shard actor's bookkeeping of its stored batches. Emits may finish out of order; the shard's
  * checkpoint may only move to the last sequence number of the highest batch below which every
- * batch has been acknowledged.
+ * batch has been acknowledged, and to SHARD_END once the end was reached and every batch is stored.
  */
 import { SHARD_END } from '../core/sequence.js';
 
@@ -11,8 +11,6 @@ export class ShardAcks {
   private endAfter: number | null = null;
   /** The sequence number the checkpoint may move to (null: nothing new since the start). */
   committable: string | null = null;
-
-  constructor(readonly generation: number) {}
 
   /** Records batch `batchNo` as stored. Returns true when the committable position moved. */
   ack(batchNo: number, lastSeq: string): boolean {

@@ -1,32 +1,17 @@
 /**
- * An emitter thread: serves `emit` to the shard actors connected to it, retries failed writes that
- * are worth retrying, and acknowledges every stored batch to the supervisor.
+ * An emitter thread: serves `emit` to the shard actors connected to it and stores each batch with
+ * one retry budget (see `emitWithRetry`). Its answer to the actor is the acknowledgement; nothing
+ * else is sent anywhere.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { retry } from '../core/backoff.js';
-import { createEmitter } from '../emitters/create-emitter.js';
+import type { Batch } from '../core/batch.js';
 import { describeError } from '../core/errors.js';
 import { createForwardingLogger } from '../core/logger.js';
-import type { Emitter, EmitterBatch } from '../emitters/emitter.js';
-import { serializeError, type EmitBatch, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from '../threads/protocol.js';
-import { unpackStrings } from '../transform/record-window.js';
+import { createEmitter } from '../emitters/create-emitter.js';
+import { emitWithRetry } from '../emitters/emit-with-retry.js';
+import type { Emitter } from '../emitters/emitter.js';
+import { serializeError, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from '../threads/protocol.js';
 import { serve } from '../threads/rpc.js';
-
-/** Attempts per batch inside the emitter before the shard actor is failed (and restarted). */
-const EMIT_ATTEMPTS = 6;
-
-/** The emitter's view of a batch; per-record sequence numbers are decoded only if an emitter reads them. */
-function toEmitterBatch(batch: EmitBatch): EmitterBatch {
-  let seqs: string[] | undefined;
-  return {
-    shardId: batch.shardId, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, count: batch.count,
-    data: new Uint8Array(batch.data), offsets: batch.offsets, createdAt: batch.createdAt,
-    get sequenceNumbers() {
-      seqs ??= unpackStrings(batch.seqs, batch.seqOffsets);
-      return seqs;
-    },
-  };
-}
 
 export type EmitterControl = { type: 'connect'; port: MessagePort } | { type: 'close' };
 
@@ -40,25 +25,23 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
     post({ type: 'failed', error: serializeError(err) });
     return;
   }
+  const closing = new AbortController();
 
   const api: EmitterApi = {
-    async emit(batch: EmitBatch) {
-      const view = toEmitterBatch(batch);
-      const { location } = await retry(() => emitter.emit(view), {
-        attempts: EMIT_ATTEMPTS,
+    emit(batch: Batch) {
+      return emitWithRetry(emitter, batch, {
+        signal: closing.signal,
         onRetry: (err, attempt, delayMs) => logger.warn(
           { shardId: batch.shardId, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, attempt, delayMs, error: describeError(err) },
           'emit failed; retrying'),
       });
-      post({ type: 'ack', shardId: batch.shardId, generation: batch.generation, batchNo: batch.batchNo, lastSeq: batch.lastSeq,
-        count: batch.count, bytes: batch.data.byteLength, location });
-      return { location };
     },
   };
 
   parent.on('message', (msg: EmitterControl) => {
     if (msg.type === 'connect') serve(api, msg.port);
     else if (msg.type === 'close') {
+      closing.abort();
       emitter.close().catch((err) => logger.error({ error: describeError(err) }, 'closing the emitter failed'))
         .finally(() => post({ type: 'closed' }));
     }

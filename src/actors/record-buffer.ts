@@ -6,9 +6,11 @@
  *
  * A batch covers a contiguous range of the shard's sequence numbers, `firstSeq..lastSeq`,
  * including records that were filtered out or dead-lettered, so checkpointing `lastSeq` after the
- * batch is stored skips nothing that was not handled.
+ * batch is stored skips nothing that was not handled. Sequence numbers stay packed as the window
+ * carried them; a cut copies the kept records' bytes and decodes only `firstSeq` and `lastSeq`.
  */
-import type { TransformResult } from '../threads/protocol.js';
+import type { Batch } from '../core/batch.js';
+import { sequenceNumberOf, type TransformResult, type WindowKeys } from '../core/records.js';
 
 export interface BufferLimits {
   /** @defaultValue 500 */
@@ -19,33 +21,35 @@ export interface BufferLimits {
   maxAgeMs: number;
 }
 
-export interface FlushedBatch {
-  firstSeq: string;
-  lastSeq: string;
-  count: number;
-  bytes: number;
-  /** Records back to back, each ending with "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
-  data: ArrayBuffer;
-  offsets: Uint32Array;
-  /** Sequence number of each record in the batch. */
-  sequenceNumbers: string[];
-}
+/** What the buffer needs of a transformed window. */
+export type BufferInput = Pick<TransformResult, 'data' | 'offsets' | 'keptIndex' | 'keys' | 'keyOffsets'>;
 
+/** A run of kept records of one window that belong to the pending batch. */
 interface Segment {
+  /** The outputs: `data` = window output bytes [offsets[0] .. offsets[count]). */
   data: Uint8Array;
-  /** count+1 offsets into the window's data; the segment is `data` = window[offsets[0] .. offsets[count]). */
   offsets: Uint32Array;
+  /** Window index of each output in the segment. */
+  kept: Uint32Array;
+  keys: Uint8Array;
+  keyOffsets: Uint32Array;
 }
 
-const EMPTY = new ArrayBuffer(0);
+/** A record's place: window keys and index (decoded only when a batch is cut). */
+interface Position {
+  keys: WindowKeys;
+  index: number;
+}
+
+const EMPTY = new Uint8Array(0);
 
 export class RecordBuffer {
   private segments: Segment[] = [];
-  private seqs: string[] = [];
   private count = 0;
   private bytes = 0;
-  private firstSeq: string | null = null;
-  private lastSeq: string | null = null;
+  private seqBytes = 0;
+  private first: Position | null = null;
+  private last: Position | null = null;
   private startedAt = 0;
 
   constructor(private readonly limits: BufferLimits, private readonly now: () => number = Date.now) {}
@@ -61,7 +65,7 @@ export class RecordBuffer {
 
   /** True when records were consumed since the last cut (even if all were filtered out). */
   get hasPending(): boolean {
-    return this.firstSeq !== null;
+    return this.first !== null;
   }
 
   /** Milliseconds since the first record of the pending batch was consumed. */
@@ -75,80 +79,103 @@ export class RecordBuffer {
   }
 
   /**
-   * Adds one transformed window, given the window's sequence numbers (all records, kept or not).
-   * Returns the batches cut on count or bytes while adding, oldest first.
+   * Adds one transformed window of `shardId` (every record of the window counts towards the range,
+   * kept or not). Returns the batches cut on count or bytes while adding, oldest first.
    */
-  add(sequenceNumbers: readonly string[], result: Pick<TransformResult, 'data' | 'offsets' | 'keptIndex'>): FlushedBatch[] {
-    const cut: FlushedBatch[] = [];
+  add(shardId: string, result: BufferInput): Batch[] {
+    const cut: Batch[] = [];
     const data = new Uint8Array(result.data);
-    const { offsets, keptIndex } = result;
+    const keys = new Uint8Array(result.keys);
+    const { offsets, keptIndex, keyOffsets } = result;
+    const records = keyOffsets.length >> 1;
     const kept = keptIndex.length;
     let j = 0;
     let segStart = 0;
     const closeSegment = (end: number) => {
-      if (end > segStart) this.segments.push({ data: data.subarray(offsets[segStart], offsets[end]), offsets: offsets.subarray(segStart, end + 1) });
+      if (end > segStart) {
+        this.segments.push({
+          data: data.subarray(offsets[segStart], offsets[end]), offsets: offsets.subarray(segStart, end + 1),
+          kept: keptIndex.subarray(segStart, end), keys, keyOffsets,
+        });
+      }
       segStart = end;
     };
-    for (let i = 0; i < sequenceNumbers.length; i++) {
-      const seq = sequenceNumbers[i];
-      if (this.firstSeq === null) {
-        this.firstSeq = seq;
-        this.startedAt = this.now();
-      }
+    for (let i = 0; i < records; i++) {
+      if (this.first === null) this.begin(result, i);
       if (j < kept && keptIndex[j] === i) {
         const len = offsets[j + 1] - offsets[j];
         if (this.count > 0 && this.bytes + len > this.limits.maxBytes) {
           closeSegment(j);
-          cut.push(this.cut());
-          this.firstSeq = seq;
-          this.startedAt = this.now();
+          cut.push(this.cut(shardId));
+          this.begin(result, i);
         }
         this.count++;
         this.bytes += len;
-        this.seqs.push(seq);
+        this.seqBytes += keyOffsets[2 * i + 1] - keyOffsets[2 * i];
         j++;
         if (this.count >= this.limits.maxRecords) {
           closeSegment(j);
-          this.lastSeq = seq;
-          cut.push(this.cut());
+          this.last = { keys: result, index: i };
+          cut.push(this.cut(shardId));
           continue;
         }
       }
-      this.lastSeq = seq;
+      this.last = { keys: result, index: i };
     }
     closeSegment(j);
     return cut;
   }
 
   /** Cuts whatever is pending (possibly zero records, to move the checkpoint past filtered ones). */
-  flush(): FlushedBatch | null {
-    return this.hasPending ? this.cut() : null;
+  flush(shardId: string): Batch | null {
+    return this.hasPending ? this.cut(shardId) : null;
   }
 
-  private cut(): FlushedBatch {
+  private begin(keys: WindowKeys, index: number): void {
+    this.first = { keys, index };
+    this.startedAt = this.now();
+  }
+
+  private cut(shardId: string): Batch {
     const count = this.count;
     const offsets = new Uint32Array(count + 1);
+    const seqOffsets = new Uint32Array(count + 1);
     let data = EMPTY;
+    let seqs = EMPTY;
     if (count > 0) {
-      const out = new Uint8Array(this.bytes);
+      data = new Uint8Array(this.bytes);
+      seqs = new Uint8Array(this.seqBytes);
       let pos = 0;
+      let spos = 0;
       let r = 0;
       for (const seg of this.segments) {
         const base = seg.offsets[0];
-        const n = seg.offsets.length - 1;
-        for (let k = 0; k < n; k++) offsets[r++] = pos + seg.offsets[k] - base;
-        out.set(seg.data, pos);
+        for (let k = 0; k < seg.kept.length; k++, r++) {
+          offsets[r] = pos + seg.offsets[k] - base;
+          const i = seg.kept[k];
+          const from = seg.keyOffsets[2 * i];
+          const to = seg.keyOffsets[2 * i + 1];
+          seqOffsets[r] = spos;
+          seqs.set(seg.keys.subarray(from, to), spos);
+          spos += to - from;
+        }
+        data.set(seg.data, pos);
         pos += seg.data.byteLength;
       }
       offsets[count] = pos;
-      data = out.buffer;
+      seqOffsets[count] = spos;
     }
-    const batch: FlushedBatch = { firstSeq: this.firstSeq!, lastSeq: this.lastSeq!, count, bytes: this.bytes, data, offsets, sequenceNumbers: this.seqs };
+    const first = this.first!;
+    const last = this.last!;
+    const batch: Batch = {
+      shardId, firstSeq: sequenceNumberOf(first.keys, first.index), lastSeq: sequenceNumberOf(last.keys, last.index), count,
+      data, offsets, seqs, seqOffsets, createdAt: this.now(),
+    };
     this.segments = [];
-    this.seqs = [];
     this.count = 0;
     this.bytes = 0;
-    this.firstSeq = null;
+    this.seqBytes = 0;
+    this.first = null;
     return batch;
   }
 }

@@ -1,31 +1,47 @@
 /**
  * A shard actor: reads one shard, sends windows of records to the transform pool (several in
- * flight), puts the results back in sequence order, buffers them and hands flushed batches to an
- * emitter actor. Lightweight: many actors share one host thread.
+ * flight), puts the results back in sequence order, buffers them, hands flushed batches to an
+ * emitter actor and keeps track of which are stored. Lightweight: many actors share one host
+ * thread. It reports stored positions to the supervisor itself (one channel), so the supervisor
+ * never sees individual acknowledgements.
  */
 import { sleep } from '../core/backoff.js';
-import type { ResolvedConfig } from '../config/config.js';
-import { DeadLetterSink } from './dead-letter-sink.js';
+import { batchTransferables, type Batch } from '../core/batch.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { EmitBatch, EmitterApi, HostEvent, StartAt, TransformApi } from '../threads/protocol.js';
-import { RecordBuffer, type FlushedBatch } from './record-buffer.js';
-import { packStrings, packWindow, windowTransferables } from '../transform/record-window.js';
-import { transfer } from '../threads/rpc.js';
+import { partitionKeyOf, sequenceNumberOf, type RecordWindow, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
+import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
+import type { ProgressEvent } from '../threads/protocol.js';
+import { transfer } from '../threads/rpc.js';
+import { packWindow, windowTransferables } from '../transform/record-window.js';
+import { ShardAcks } from './ack-tracker.js';
+import type { DeadLetterSink } from './dead-letter-sink.js';
+import { RecordBuffer } from './record-buffer.js';
 
 type Remote<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
+
+/** What a shard actor needs of the transform pool. */
+export interface TransformPort {
+  run(window: RecordWindow): Promise<TransformResult>;
+}
+
+/** What a shard actor needs of an emitter actor. */
+export interface EmitterPort {
+  emit(batch: Batch): Promise<{ location: string }>;
+}
 
 export interface ShardActorDeps {
   shardId: string;
   generation: number;
   startAt: StartAt;
-  config: ResolvedConfig;
-  source: ShardSource;
-  transform: Remote<TransformApi>;
-  emitter: Remote<EmitterApi>;
-  deadLetter: DeadLetterSink;
-  post: (event: HostEvent) => void;
+  config: Pick<ResolvedConfig, 'buffer' | 'reader' | 'transform'>;
+  source: Pick<ShardSource, 'openReader'>;
+  transform: Remote<TransformPort>;
+  emitter: Remote<EmitterPort>;
+  deadLetter: Pick<DeadLetterSink, 'write' | 'file'>;
+  /** Receives the actor's progress reports (stored positions). */
+  report: (event: ProgressEvent) => void;
   logger: Logger;
 }
 
@@ -33,6 +49,7 @@ export class ShardActor {
   readonly shardId: string;
   readonly generation: number;
   private readonly buffer: RecordBuffer;
+  private readonly acks = new ShardAcks();
   private readonly abort = new AbortController();
   private stopping = false;
   private failure: Error | null = null;
@@ -53,13 +70,10 @@ export class ShardActor {
     this.buffer = new RecordBuffer(deps.config.buffer);
   }
 
-  /** Batches produced so far (batch numbers 0 .. batches-1). */
-  get batches(): number {
-    return this.batchNo;
+  /** Where the checkpoint may move now: every batch up to it is stored (SHARD_END once finished). */
+  get position(): string | null {
+    return this.acks.target();
   }
-
-  /** True once the actor read its closed shard to the end and every batch was emitted. */
-  ended = false;
 
   /** True while anything read has not yet been handed back as stored. */
   get busy(): boolean {
@@ -83,7 +97,7 @@ export class ShardActor {
     await this.done?.catch(() => undefined);
   }
 
-  /** Aborts as a crash would: the buffer is dropped and run() rejects with `err`. */
+  /** Aborts as a crash would: the buffer is dropped, nothing more is reported and run() rejects with `err`. */
   kill(err: Error): void {
     this.fail(err);
   }
@@ -120,7 +134,7 @@ export class ShardActor {
     const reader = source.openReader(shardId, this.deps.startAt);
     const { maxAgeMs } = config.buffer;
     this.ageTimer = setInterval(() => this.enqueue(() => {
-      if (this.buffer.isDue()) this.emitBatch(this.buffer.flush()!);
+      if (this.buffer.isDue()) this.emitBatch(this.buffer.flush(shardId)!);
     }), Math.max(5, Math.min(250, Math.floor(maxAgeMs / 4))));
     let ended = false;
     // While one response is cut into windows and sent to the pool, the next is already being read
@@ -163,24 +177,31 @@ export class ShardActor {
         if (records.length === 0) await sleep(config.reader.pollIntervalMs, this.abort.signal);
       }
       if (this.failure) throw this.failure;
-      // Drain: every window dispatched is applied, the rest of the buffer is flushed, every emit lands.
-      this.enqueue(() => {
-        const last = this.buffer.flush();
-        if (last) this.emitBatch(last);
-      });
-      await this.applyChain;
-      while (this.emits.size > 0) await Promise.all([...this.emits]);
-      if (this.failure) throw this.failure;
-      if (ended) {
-        this.ended = true;
-        this.deps.post({ type: 'shard-ended', shardId, generation: this.generation, batches: this.batchNo });
-        this.deps.logger.info({ shardId, batches: this.batchNo }, 'reached the end of a closed shard');
-      }
+      await this.drain();
+      if (ended) this.end();
     } finally {
       clearInterval(this.ageTimer);
       await ahead?.catch(() => undefined);
       await reader.close?.().catch(() => undefined);
     }
+  }
+
+  /** Every window dispatched is applied, the rest of the buffer is flushed, every emit lands. */
+  private async drain(): Promise<void> {
+    this.enqueue(() => {
+      const last = this.buffer.flush(this.shardId);
+      if (last) this.emitBatch(last);
+    });
+    await this.applyChain;
+    while (this.emits.size > 0) await Promise.all([...this.emits]);
+    if (this.failure) throw this.failure;
+  }
+
+  /** The closed shard was read to its end and all of it is stored: report SHARD_END. */
+  private end(): void {
+    this.acks.ended(this.batchNo);
+    this.report();
+    this.deps.logger.info({ shardId: this.shardId, batches: this.batchNo }, 'reached the end of a closed shard');
   }
 
   /** Runs `step` after every window dispatched so far has been applied, in order. */
@@ -189,23 +210,21 @@ export class ShardActor {
     this.applyChain.catch((err) => this.fail(err));
   }
 
-  private dispatch(records: Parameters<typeof packWindow>[1], from: number, to: number): void {
+  private dispatch(records: readonly SourceRecord[], from: number, to: number): void {
     const { shardId } = this.deps;
     const window = packWindow(shardId, records, from, to);
-    const seqs = new Array<string>(to - from);
-    for (let i = from; i < to; i++) seqs[i - from] = records[i].sequenceNumber;
-    const keyOf = (i: number) => records[from + i].partitionKey;
+    const range = `${records[from].sequenceNumber}..${records[to - 1].sequenceNumber}`;
     const bytes = window.data.byteLength;
     this.windowsInFlight++;
     this.bytesInFlight += bytes;
     const pending = this.deps.transform.run(transfer(window, windowTransferables(window)));
     pending.catch(() => undefined); // handled in order by the chain below
     this.enqueue(async () => {
-      let result;
+      let result: TransformResult;
       try {
         result = await pending;
       } catch (err) {
-        throw new ConnectorError(`transforming records ${seqs[0]}..${seqs[seqs.length - 1]} of ${shardId} failed: ${(err as Error).message}`,
+        throw new ConnectorError(`transforming records ${range} of ${shardId} failed: ${(err as Error).message}`,
           { code: 'TRANSFORM_FAILED', retriable: true, cause: err });
       } finally {
         this.windowsInFlight--;
@@ -213,40 +232,41 @@ export class ShardActor {
         this.wake();
       }
       if (this.failure) return;
-      if (result.failures.length > 0) {
-        const failedAt = new Date().toISOString();
-        await this.deps.deadLetter.write(shardId, result.failures.map((f) => ({
-          shardId, sequenceNumber: seqs[f.index], partitionKey: keyOf(f.index), dataBase64: f.dataBase64, error: f.error, failedAt,
-        })));
-        this.stats.deadLettered += result.failures.length;
-        const first = result.failures[0];
-        this.deps.logger.warn({ shardId, count: result.failures.length, firstSequenceNumber: seqs[first.index], error: `${first.error.name}: ${first.error.message}`, deadLetter: this.deps.deadLetter.file(shardId) },
-          'transform threw; records written to the dead-letter sink');
-      }
+      if (result.failures.length > 0) await this.deadLetter(result);
       this.stats.filtered += result.filtered;
-      for (const batch of this.buffer.add(seqs, result)) this.emitBatch(batch);
+      for (const batch of this.buffer.add(shardId, result)) this.emitBatch(batch);
     });
   }
 
-  private emitBatch(batch: FlushedBatch): void {
+  /** Stores the records whose transform threw (durably, before their batch can be acknowledged). */
+  private async deadLetter(result: TransformResult): Promise<void> {
+    const { shardId, deadLetter, logger } = this.deps;
+    const failedAt = new Date().toISOString();
+    await deadLetter.write(shardId, result.failures.map((f) => ({
+      shardId, sequenceNumber: sequenceNumberOf(result, f.index), partitionKey: partitionKeyOf(result, f.index),
+      dataBase64: f.dataBase64, error: f.error, failedAt,
+    })));
+    this.stats.deadLettered += result.failures.length;
+    const first = result.failures[0];
+    logger.warn({ shardId, count: result.failures.length, firstSequenceNumber: sequenceNumberOf(result, first.index),
+      error: `${first.error.name}: ${first.error.message}`, deadLetter: deadLetter.file(shardId) },
+    'transform threw; records written to the dead-letter sink');
+  }
+
+  private emitBatch(batch: Batch): void {
     if (this.failure) return;
-    const { shardId } = this.deps;
     const batchNo = this.batchNo++;
-    if (batch.count === 0) {
+    const { lastSeq, count } = batch;
+    if (count === 0) {
       // Everything in this range was filtered out or dead-lettered: nothing to store, but the
       // checkpoint may move past it once earlier batches are stored.
-      this.deps.post({ type: 'ack', shardId, generation: this.generation, batchNo, lastSeq: batch.lastSeq, count: 0, bytes: 0 });
+      this.stored(batchNo, lastSeq);
       return;
     }
-    const packed = packStrings(batch.sequenceNumbers);
-    const message: EmitBatch = {
-      shardId, generation: this.generation, batchNo, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, count: batch.count,
-      data: batch.data, offsets: batch.offsets, seqs: packed.data, seqOffsets: packed.offsets, createdAt: Date.now(),
-    };
-    const bytes = batch.bytes;
+    const bytes = batch.data.byteLength;
     this.bytesInFlight += bytes;
-    const p: Promise<void> = this.deps.emitter.emit(transfer(message, [batch.data, batch.offsets.buffer as ArrayBuffer, packed.data, packed.offsets.buffer as ArrayBuffer])).then(
-      () => undefined,
+    const p: Promise<void> = this.deps.emitter.emit(transfer(batch, batchTransferables(batch))).then(
+      ({ location }) => this.stored(batchNo, lastSeq, { count, bytes, location }),
       (err) => this.fail(err),
     ).finally(() => {
       this.bytesInFlight -= bytes;
@@ -254,5 +274,17 @@ export class ShardActor {
       this.wake();
     });
     this.emits.add(p);
+  }
+
+  /** Batch `batchNo` is stored: report when the position moved or records were emitted. */
+  private stored(batchNo: number, lastSeq: string, emitted?: ProgressEvent['emitted']): void {
+    // A failed actor reports nothing more: its replacement resumes from the committed checkpoint.
+    if (this.failure) return;
+    const moved = this.acks.ack(batchNo, lastSeq);
+    if (moved || emitted) this.report(emitted);
+  }
+
+  private report(emitted?: ProgressEvent['emitted']): void {
+    this.deps.report({ type: 'progress', shardId: this.shardId, generation: this.generation, position: this.acks.target(), emitted });
   }
 }

@@ -1,10 +1,10 @@
 /** A shard host thread: hosts many shard actors and serves the supervisor's control calls. */
 import type { MessagePort } from 'node:worker_threads';
-import { createSource } from '../sources/create-source.js';
-import { DeadLetterSink } from './dead-letter-sink.js';
 import { createForwardingLogger } from '../core/logger.js';
+import { createSource } from '../sources/create-source.js';
 import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
 import { connect, serve } from '../threads/rpc.js';
+import { DeadLetterSink } from './dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
 
 const STATS_INTERVAL_MS = 100;
@@ -18,11 +18,10 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
   const deadLetter = new DeadLetterSink(config.deadLetter.dir);
   const actors = new Map<string, ShardActor>();
+  const postStats = (a: ShardActor, busy = a.busy) => post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy });
 
   const statsTimer = setInterval(() => {
-    for (const a of actors.values()) {
-      post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
-    }
+    for (const a of actors.values()) postStats(a);
   }, STATS_INTERVAL_MS);
 
   const api: ShardHostApi & { replaceEmitter(index: number, port: MessagePort): void } = {
@@ -30,13 +29,13 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       actors.get(req.shardId)?.kill(new Error(`superseded by generation ${req.generation}`));
       const actor = new ShardActor({
         shardId: req.shardId, generation: req.generation, startAt: req.startAt, config, source, transform,
-        emitter: emitters[req.emitterIndex], deadLetter, post, logger: createForwardingLogger(post, { host: data.hostIndex }),
+        emitter: emitters[req.emitterIndex], deadLetter, report: post, logger,
       });
       actors.set(req.shardId, actor);
       actor.run().then(
         () => {
           if (actors.get(req.shardId) === actor) actors.delete(req.shardId);
-          post({ type: 'stats', shardId: actor.shardId, generation: actor.generation, ...actor.stats, busy: false });
+          postStats(actor, false);
         },
         (err) => {
           if (actors.get(req.shardId) === actor) actors.delete(req.shardId);
@@ -54,9 +53,9 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       const running = [...actors.values()];
       await Promise.all(running.map((a) => a.stop()));
       clearInterval(statsTimer);
-      for (const a of running) post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy: a.busy });
+      for (const a of running) postStats(a);
       await source.close();
-      return running.map((a) => ({ shardId: a.shardId, generation: a.generation, batches: a.batches, ended: a.ended }));
+      return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position }));
     },
     ready() {},
     replaceEmitter(index: number, port: MessagePort) {

@@ -1,30 +1,31 @@
 /** The Emitter of the original: stores one flushed batch in a sink. */
+import type { Batch } from '../core/batch.js';
 
-export interface EmitterBatch {
-  shardId: string;
-  firstSeq: string;
-  lastSeq: string;
-  count: number;
-  /** Records back to back, each followed by "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
-  data: Uint8Array;
-  offsets: Uint32Array;
-  /** Sequence number of each record (for sinks that key rows by shard and sequence). */
-  sequenceNumbers: string[];
-  /** When the batch was cut (ms since the epoch): dates the object key. */
-  createdAt: number;
+/**
+ * One attempt at storing a batch. Retries are not the emitter's business: the emitter thread makes
+ * the attempts (one budget per batch, see {@link emitWithRetry}); an emitter that stores part of a
+ * batch before failing (PutRecords with failed entries, an object stored before its manifest
+ * record) notes in `memo` what is done, so the next attempt does only the rest.
+ */
+export interface EmitAttempt {
+  /** 0 for the first call with this batch, then 1, 2, … */
+  readonly number: number;
+  /** Kept across the attempts at one batch, empty at the first. */
+  readonly memo: Map<string, unknown>;
 }
 
 export interface Emitter {
   /**
    * Stores the batch durably and resolves with where it went. Must be safe to call twice with the
-   * same batch (a batch is re-emitted after a crash). Rejects with an error naming the sink.
+   * same batch (a batch is re-emitted after a crash). Rejects with an error naming the sink, whose
+   * `retriable` flag says whether another attempt may succeed.
    */
-  emit(batch: EmitterBatch): Promise<{ location: string }>;
+  emit(batch: Batch, attempt?: EmitAttempt): Promise<{ location: string }>;
   close(): Promise<void>;
 }
 
 /** `<prefix><yyyy>/<mm>/<dd>/<shardId>/<firstSeq>-<lastSeq>[.gz]`, dated in UTC: deterministic per batch. */
-export function batchKey(prefix: string, batch: Pick<EmitterBatch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt'>, gzip: boolean): string {
+export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt'>, gzip: boolean): string {
   const d = new Date(batch.createdAt);
   const yyyy = d.getUTCFullYear();
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');

@@ -8,8 +8,7 @@
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectorError } from '../core/errors.js';
-import type { StartAt } from '../threads/protocol.js';
-import type { SourceRecord } from '../transform/record-window.js';
+import type { SourceRecord, StartAt } from '../core/records.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
 const EXTENSIONS = ['.ndjson', '.jsonl', '.txt'];

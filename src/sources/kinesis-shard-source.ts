@@ -5,8 +5,7 @@ import {
 import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { StartAt } from '../threads/protocol.js';
-import type { SourceRecord } from '../transform/record-window.js';
+import type { SourceRecord, StartAt } from '../core/records.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
 export interface KinesisShardSourceOptions {

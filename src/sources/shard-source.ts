@@ -1,6 +1,5 @@
 /** Where records come from: a Kinesis stream, or anything shaped like one (see `file-shard-source.ts`). */
-import type { StartAt } from '../threads/protocol.js';
-import type { SourceRecord } from '../transform/record-window.js';
+import type { SourceRecord, StartAt } from '../core/records.js';
 
 export interface ShardInfo {
   shardId: string;

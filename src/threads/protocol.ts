@@ -3,77 +3,23 @@
  * and result types are here too); one-way events are unions on `type`.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Batch } from '../core/batch.js';
 import type { LogEvent } from '../core/logger.js';
+import type { RecordWindow, StartAt, TransformResult } from '../core/records.js';
 
-/** Where a shard actor starts reading. */
-export type StartAt =
-  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string }
-  | { type: 'TRIM_HORIZON' }
-  | { type: 'LATEST' }
-  | { type: 'AT_TIMESTAMP'; timestamp: number };
-
-/** A slice of one shard's records, packed for the transform pool (buffers are transferred). */
-export interface RecordWindow {
-  shardId: string;
-  /** Record bytes back to back; record i is `data[offsets[i] .. offsets[i+1])`. */
-  data: ArrayBuffer;
-  offsets: Uint32Array;
-  /**
-   * Sequence numbers and partition keys, UTF-8, back to back (strings would be cloned at every hop):
-   * record i's sequence number is `keys[keyOffsets[2i] .. keyOffsets[2i+1])` and its partition key
-   * `keys[keyOffsets[2i+1] .. keyOffsets[2i+2])`.
-   */
-  keys: ArrayBuffer;
-  keyOffsets: Uint32Array;
-  /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
-  arrivals: Float64Array;
-}
-
-/** A record whose transform threw: kept whole so the dead-letter sink can store it. */
-export interface TransformFailure {
-  index: number;
-  dataBase64: string;
-  error: { name: string; message: string; stack?: string };
-}
-
-/** The pool's answer for one window. Outputs each end with "\n"; output j is `data[offsets[j] .. offsets[j+1])`. */
-export interface TransformResult {
-  data: ArrayBuffer;
-  offsets: Uint32Array;
-  /** Index in the window of each kept output, ascending. */
-  keptIndex: Uint32Array;
-  filtered: number;
-  failures: TransformFailure[];
-}
-
-/** A flushed buffer on its way to an emitter actor (buffers are transferred). */
-export interface EmitBatch {
+/**
+ * A shard actor's report that more of its shard is stored: `position` is the sequence number below
+ * which every batch is stored (or `SHARD_END` once a closed shard is read to its end and all of it
+ * is stored). It is the one channel by which stored batches reach the supervisor; `emitted`
+ * describes the batch whose acknowledgement caused the report (absent for empty batches).
+ */
+export interface ProgressEvent {
+  type: 'progress';
   shardId: string;
   generation: number;
-  batchNo: number;
-  firstSeq: string;
-  lastSeq: string;
-  count: number;
-  /** Records, each followed by "\n"; record i is `data[offsets[i] .. offsets[i+1])`. */
-  data: ArrayBuffer;
-  offsets: Uint32Array;  /** Sequence numbers, packed (see `packStrings`): record i's is `seqs[seqOffsets[i] .. seqOffsets[i+1])`. */
-  seqs: ArrayBuffer;
-  seqOffsets: Uint32Array;
-  /** When the batch was cut, ms since the epoch (dates the object key). */
-  createdAt: number;
-}
-
-/** An emitter actor's (or, for an empty batch, the shard actor's) report that a batch is stored. */
-export interface AckEvent {
-  type: 'ack';
-  shardId: string;
-  generation: number;
-  batchNo: number;
-  lastSeq: string;
-  count: number;
-  bytes: number;
-  /** Where the batch went (object key, file path); absent for empty batches. */
-  location?: string;
+  /** The checkpoint the shard may move to now (null: nothing stored since the actor started). */
+  position: string | null;
+  emitted?: { count: number; bytes: number; location: string };
 }
 
 export interface ActorFailedEvent {
@@ -81,14 +27,6 @@ export interface ActorFailedEvent {
   shardId: string;
   generation: number;
   error: SerializedError;
-}
-
-export interface ShardEndedEvent {
-  type: 'shard-ended';
-  shardId: string;
-  generation: number;
-  /** Number of batches the actor produced (batch numbers 0 .. batches-1). */
-  batches: number;
 }
 
 export interface ShardStatsEvent {
@@ -106,9 +44,9 @@ export interface ShardStatsEvent {
 }
 
 /** Events a shard host thread posts to the supervisor. */
-export type HostEvent = ActorFailedEvent | ShardEndedEvent | ShardStatsEvent | AckEvent | LogEvent;
+export type HostEvent = ActorFailedEvent | ProgressEvent | ShardStatsEvent | LogEvent;
 /** Events an emitter thread posts to the supervisor. */
-export type EmitterEvent = AckEvent | LogEvent;
+export type EmitterEvent = LogEvent;
 
 export interface SerializedError {
   name: string;
@@ -118,11 +56,12 @@ export interface SerializedError {
   retriable?: boolean;
 }
 
+/** A drained actor's final word: everything it read is stored up to `position`. */
 export interface DrainedActor {
   shardId: string;
   generation: number;
-  batches: number;
-  ended: boolean;
+  /** As in {@link ProgressEvent}: `SHARD_END` when its closed shard was read to the end. */
+  position: string | null;
 }
 
 export interface StartActorRequest {
@@ -140,7 +79,7 @@ export interface ShardHostApi {
   stopActor(shardId: string): Promise<void>;
   /** Aborts an actor as a crash would (its buffer is dropped; it is reported as failed). */
   killActor(shardId: string, reason: string): void;
-  /** Stops every actor gracefully; reports how many batches each produced and whether its shard ended. */
+  /** Stops every actor gracefully; answers with each actor's final stored position. */
   stopAll(): Promise<DrainedActor[]>;
   /** Answers once the thread has loaded everything it needs. */
   ready(): void;
@@ -153,7 +92,8 @@ export interface TransformApi {
 
 /** An emitter thread's RPC surface, called by shard actors. */
 export interface EmitterApi {
-  emit(batch: EmitBatch): Promise<{ location: string }>;
+  /** Stores the batch (retrying within one budget) and answers where it went. */
+  emit(batch: Batch): Promise<{ location: string }>;
 }
 
 /** Data given to each shard host thread at start. */

@@ -1,14 +1,5 @@
 /** Packs a slice of a shard's records into one transferable window, and reads them back. */
-import type { RecordWindow } from '../threads/protocol.js';
-
-/** One record as a source delivers it. */
-export interface SourceRecord {
-  data: Uint8Array;
-  sequenceNumber: string;
-  partitionKey: string;
-  /** Approximate arrival time, ms since the epoch (NaN when unknown). */
-  arrival: number;
-}
+import type { RecordWindow, SourceRecord } from '../core/records.js';
 
 export function packWindow(shardId: string, records: readonly SourceRecord[], from = 0, to = records.length): RecordWindow {
   const n = to - from;
@@ -42,29 +33,6 @@ export function packWindow(shardId: string, records: readonly SourceRecord[], fr
 /** Number of records in a window. */
 export function windowSize(w: RecordWindow): number {
   return w.offsets.length - 1;
-}
-
-/** Packs strings into one transferable buffer plus offsets (string i is `data[offsets[i] .. offsets[i+1])`). */
-export function packStrings(values: readonly string[]): { data: ArrayBuffer; offsets: Uint32Array } {
-  let size = 0;
-  for (const v of values) size += v.length * 3;
-  const data = Buffer.allocUnsafeSlow(size);
-  const offsets = new Uint32Array(values.length + 1);
-  let pos = 0;
-  for (let i = 0; i < values.length; i++) {
-    offsets[i] = pos;
-    pos += data.write(values[i], pos, 'utf8');
-  }
-  offsets[values.length] = pos;
-  return { data: data.buffer as ArrayBuffer, offsets };
-}
-
-/** The inverse of `packStrings`. */
-export function unpackStrings(data: ArrayBuffer, offsets: Uint32Array): string[] {
-  const buf = Buffer.from(data);
-  const out = new Array<string>(offsets.length - 1);
-  for (let i = 0; i < out.length; i++) out[i] = buf.toString('utf8', offsets[i], offsets[i + 1]);
-  return out;
 }
 
 /** The buffers a window owns, for a transfer list. */

@@ -1,6 +1,6 @@
 /** Runs the transform module over whole windows inside a pool thread. */
 import { TransformModuleError } from '../core/errors.js';
-import type { RecordWindow, TransformFailure, TransformResult } from '../threads/protocol.js';
+import type { RecordWindow, TransformFailure, TransformResult } from '../core/records.js';
 import { loadTransformModule, type RecordMeta, type TransformModule } from './transform-module.js';
 
 const NEWLINE = 0x0a;
@@ -122,7 +122,7 @@ export class TransformRunner {
       }
     }
     const { data, offsets } = out.finish();
-    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures };
+    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures, keys: w.keys, keyOffsets: w.keyOffsets };
   }
 }
 

@@ -1,5 +1,5 @@
 /** What a transform pool thread does with one task: load the module once, then run windows. */
-import type { RecordWindow, TransformResult } from '../threads/protocol.js';
+import type { RecordWindow, TransformResult } from '../core/records.js';
 import { TransformRunner } from './transform-runner.js';
 
 let runner: Promise<TransformRunner> | undefined;

@@ -1,6 +1,6 @@
-// Builds EmitterBatch values by hand, laid out as the pipeline lays them out: records back to back,
+// Builds Batch values by hand, laid out as the pipeline lays them out: records back to back,
 // each followed by "\n", with offsets and the sequence number of each record.
-import type { EmitterBatch } from '../../src/emitters/emitter.js';
+import { packSequenceNumbers, type Batch } from '../../src/core/batch.js';
 
 /** `n` increasing sequence numbers of realistic length (56 digits), starting after `from`. */
 export function seqs(n: number, from = 0): string[] {
@@ -9,7 +9,7 @@ export function seqs(n: number, from = 0): string[] {
 }
 
 export function makeBatch(lines: string[], sequenceNumbers: string[],
-  options: { shardId?: string; createdAt?: number } = {}): EmitterBatch {
+  options: { shardId?: string; createdAt?: number } = {}): Batch {
   if (lines.length !== sequenceNumbers.length) throw new Error(`${lines.length} lines but ${sequenceNumbers.length} sequence numbers`);
   if (lines.length === 0) throw new Error('a batch holds at least one record');
   const encoded = lines.map((l) => Buffer.from(`${l}\n`, 'utf8'));
@@ -29,7 +29,7 @@ export function makeBatch(lines: string[], sequenceNumbers: string[],
     count: lines.length,
     data,
     offsets,
-    sequenceNumbers: [...sequenceNumbers],
+    ...packSequenceNumbers(sequenceNumbers),
     createdAt: options.createdAt ?? Date.UTC(2024, 4, 17, 12, 0, 0),
   };
 }

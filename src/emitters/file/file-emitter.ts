@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { fsyncDir } from '../../core/fsync-dir.js';
-import { batchKey, type Emitter, type EmitterBatch } from '../emitter.js';
+import type { Batch } from '../../core/batch.js';
+import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
 
 const gzip = promisify(gzipCb);
@@ -26,7 +27,7 @@ let tmpCounter = 0;
 export class FileEmitter implements Emitter {
   constructor(private readonly options: FileEmitterOptions) {}
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+  async emit(batch: Batch): Promise<{ location: string }> {
     const gz = this.options.gzip ?? false;
     const file = join(this.options.dir, batchKey(this.options.prefix ?? '', batch, gz));
     const body = gz ? await gzip(batch.data) : batch.data;

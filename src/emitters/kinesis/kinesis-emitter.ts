@@ -3,8 +3,8 @@
  * retrying only the entries the service failed.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { retry, retryOptions, type BackoffOptions } from '../../core/backoff.js';
-import type { Emitter, EmitterBatch } from '../emitter.js';
+import { sequenceNumberAt, type Batch } from '../../core/batch.js';
+import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 
@@ -25,16 +25,10 @@ export interface KinesisEmitterOptions {
    * @defaultValue 'sequence'
    */
   partitionKey?: 'sequence' | 'source-shard';
-  /** PutRecords calls per chunk of records, including the first, before the emit fails. @defaultValue 8 */
-  attempts?: number;
-  /** Backoff between attempts. @defaultValue { baseMs: 100, maxMs: 5000 } */
-  backoff?: Partial<BackoffOptions>;
 }
 
 export const KINESIS_EMITTER_DEFAULTS = {
   partitionKey: 'sequence' as const,
-  attempts: 8,
-  backoff: { baseMs: 100, maxMs: 5000 } satisfies BackoffOptions,
 };
 
 /** One record ready to send, with where it came from. */
@@ -44,17 +38,18 @@ interface Entry {
   bytes: number;
 }
 
-/** A PutRecords call that came back with failed entries; retriable when every failure code is. */
-class PartialFailure extends Error {
-  constructor(readonly codes: string[], readonly retriable: boolean) {
-    super(`${codes.length} entries failed`);
-  }
+/** What an attempt leaves for the next one: the chunks not yet stored, and the error codes seen. */
+interface Progress {
+  chunks: Entry[][];
+  codes: Set<string>;
 }
 
 /**
  * Writes each record (without its trailing newline) as one Kinesis record. Records are sent in
- * chunks that respect the PutRecords limits, one chunk at a time; when a response reports failed
- * entries only those are sent again, after a jittered exponential backoff.
+ * chunks that respect the PutRecords limits, one chunk at a time. When a response reports failed
+ * entries, the attempt fails (retriable when every error code is) and notes in the attempt's memo
+ * what is not stored yet, the failed entries in place of their chunk: the next attempt (drawn from
+ * the emitter thread's one retry budget) sends only those, then the chunks after them.
  *
  * Delivery is at least once: Kinesis has no conditional put, so a re-emitted batch (or a batch
  * retried after some of its chunks were stored) writes those records again. With the default
@@ -63,9 +58,6 @@ class PartialFailure extends Error {
  */
 export class KinesisEmitter implements Emitter {
   private readonly partitionKey: 'sequence' | 'source-shard';
-  private readonly attempts: number;
-  private readonly backoff: BackoffOptions;
-  private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
 
   constructor(private readonly options: KinesisEmitterOptions) {
@@ -74,32 +66,55 @@ export class KinesisEmitter implements Emitter {
     if (this.partitionKey !== 'sequence' && this.partitionKey !== 'source-shard') {
       throw new ConfigError('partitionKey', `must be "sequence" or "source-shard", got ${show(options.partitionKey)}`);
     }
-    ({ attempts: this.attempts, backoff: this.backoff } = retryOptions(options.attempts, options.backoff, KINESIS_EMITTER_DEFAULTS));
   }
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+  async emit(batch: Batch, attempt?: EmitAttempt): Promise<{ location: string }> {
     const { stream } = this.options;
     const location = `kinesis://${stream}/${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}`;
-    // Every record is checked before any is sent, so an oversized record leaves the stream untouched.
-    const entries = this.entries(batch);
-    for (const chunk of chunks(entries)) await this.putChunk(chunk);
+    let progress = attempt?.memo.get('progress') as Progress | undefined;
+    if (!progress) {
+      // Every record is checked before any is sent, so an oversized record leaves the stream untouched.
+      progress = { chunks: [...chunks(this.entries(batch))], codes: new Set() };
+      attempt?.memo.set('progress', progress);
+    }
+    const tries = (attempt?.number ?? 0) + 1;
+    while (progress.chunks.length > 0) {
+      const chunk = progress.chunks[0];
+      let failed: { entries: Entry[]; codes: string[] };
+      try {
+        failed = await this.putChunk(chunk);
+      } catch (err) {
+        if (err instanceof EmitError) throw err;
+        const earlier = progress.codes.size > 0 ? `; entries failed earlier with ${[...progress.codes].join(', ')}` : '';
+        throw new EmitError(`Kinesis PutRecords to stream ${stream} failed: ${describeError(err)}${earlier}`, { retriable: isRetriable(err), cause: err });
+      }
+      if (failed.entries.length === 0) {
+        progress.chunks.shift();
+        continue;
+      }
+      progress.chunks[0] = failed.entries;
+      for (const code of failed.codes) progress.codes.add(code);
+      const left = progress.chunks.reduce((n, c) => n + c.length, 0);
+      throw new EmitError(`Kinesis PutRecords to stream ${stream} failed: ${left} of ${batch.count} records not stored `
+        + `after ${tries} attempt${tries === 1 ? '' : 's'} (error codes: ${[...progress.codes].join(', ')}; first failed sequence number ${failed.entries[0].seq})`,
+      { retriable: failed.codes.every((code) => isRetriable({ name: code })) });
+    }
     return { location };
   }
 
-  /** Stops any backoff in progress and destroys the client. Idempotent: every call returns the same promise. */
+  /** Destroys the client. Idempotent: every call returns the same promise. */
   close(): Promise<void> {
     if (!this.closed) {
-      this.closing.abort();
       this.options.client.destroy();
       this.closed = Promise.resolve();
     }
     return this.closed;
   }
 
-  private entries(batch: EmitterBatch): Entry[] {
+  private entries(batch: Batch): Entry[] {
     const entries: Entry[] = [];
     for (let i = 0; i < batch.count; i++) {
-      const seq = batch.sequenceNumbers[i];
+      const seq = sequenceNumberAt(batch, i);
       const start = batch.offsets[i];
       let end = batch.offsets[i + 1];
       if (end > start && batch.data[end - 1] === 0x0a) end--;
@@ -115,42 +130,22 @@ export class KinesisEmitter implements Emitter {
     return entries;
   }
 
-  /** Sends one chunk until every entry is stored; retries only the entries that failed. */
-  private async putChunk(chunk: Entry[]): Promise<void> {
+  /** Sends one chunk; answers the entries the service failed, in order, with their error codes. */
+  private async putChunk(chunk: Entry[]): Promise<{ entries: Entry[]; codes: string[] }> {
     const { client, stream } = this.options;
-    let pending = chunk;
-    const codesSeen = new Set<string>();
-    let calls = 0;
-    try {
-      await retry(async () => {
-        calls++;
-        const res = await client.send(new PutRecordsCommand({ StreamName: stream, Records: pending.map((e) => e.request) }));
-        if (!res.FailedRecordCount) return;
-        const results = res.Records ?? [];
-        if (results.length !== pending.length) {
-          throw new EmitError(`Kinesis PutRecords to stream ${stream} answered ${results.length} results for ${pending.length} records`, { retriable: true });
-        }
-        const failed: Entry[] = [];
-        const codes: string[] = [];
-        results.forEach((r, k) => {
-          if (!r.ErrorCode) return;
-          failed.push(pending[k]);
-          codes.push(r.ErrorCode);
-          codesSeen.add(r.ErrorCode);
-        });
-        pending = failed;
-        if (failed.length > 0) throw new PartialFailure(codes, codes.every((code) => isRetriable({ name: code })));
-      }, { attempts: this.attempts, ...this.backoff, signal: this.closing.signal });
-    } catch (err) {
-      if (err instanceof PartialFailure) {
-        throw new EmitError(`Kinesis PutRecords to stream ${stream} failed: ${pending.length} of ${chunk.length} records still failed `
-          + `after ${calls} attempt${calls === 1 ? '' : 's'} (error codes: ${[...codesSeen].join(', ')}; first failed sequence number ${pending[0].seq})`,
-        { retriable: err.retriable, cause: err });
-      }
-      if (err instanceof EmitError) throw err;
-      const earlier = codesSeen.size > 0 ? `; entries failed earlier with ${[...codesSeen].join(', ')}` : '';
-      throw new EmitError(`Kinesis PutRecords to stream ${stream} failed: ${describeError(err)}${earlier}`, { retriable: isRetriable(err), cause: err });
+    const res = await client.send(new PutRecordsCommand({ StreamName: stream, Records: chunk.map((e) => e.request) }));
+    const failed = { entries: [] as Entry[], codes: [] as string[] };
+    if (!res.FailedRecordCount) return failed;
+    const results = res.Records ?? [];
+    if (results.length !== chunk.length) {
+      throw new EmitError(`Kinesis PutRecords to stream ${stream} answered ${results.length} results for ${chunk.length} records`, { retriable: true });
     }
+    results.forEach((r, k) => {
+      if (!r.ErrorCode) return;
+      failed.entries.push(chunk[k]);
+      failed.codes.push(r.ErrorCode);
+    });
+    return failed;
   }
 }
 
@@ -169,5 +164,3 @@ function* chunks(entries: Entry[]): Generator<Entry[]> {
   }
   if (chunk.length > 0) yield chunk;
 }
-
-/** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */

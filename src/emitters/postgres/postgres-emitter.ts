@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Emitter, EmitterBatch } from '../emitter.js';
+import { sequenceNumberAt, type Batch } from '../../core/batch.js';
+import type { Emitter } from '../emitter.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 import { quoteIdent } from '../sql.js';
 
@@ -106,7 +107,7 @@ export class PostgresEmitter implements Emitter {
     this.pool.on('error', () => {});
   }
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+  async emit(batch: Batch): Promise<{ location: string }> {
     const location = `postgres:${this.options.table}/${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}`;
     // Rows are built (and every record checked) before the database is touched.
     const { chunks, rowEndLines } = this.csvChunks(batch);
@@ -149,7 +150,7 @@ export class PostgresEmitter implements Emitter {
    * `rowEndLines[i]` is the line (1-based, counting newlines inside quoted values as PostgreSQL
    * does) on which row i ends.
    */
-  private csvChunks(batch: EmitterBatch): { chunks: string[]; rowEndLines: Uint32Array } {
+  private csvChunks(batch: Batch): { chunks: string[]; rowEndLines: Uint32Array } {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const chunks: string[] = [];
     const rowEndLines = new Uint32Array(batch.count);
@@ -159,7 +160,7 @@ export class PostgresEmitter implements Emitter {
       const start = batch.offsets[i];
       let end = batch.offsets[i + 1];
       if (end > start && batch.data[end - 1] === 0x0a) end--;
-      const seq = batch.sequenceNumbers[i];
+      const seq = sequenceNumberAt(batch, i);
       let text: string;
       try {
         text = decoder.decode(batch.data.subarray(start, end));
@@ -196,14 +197,14 @@ export class PostgresEmitter implements Emitter {
     return this.mapped!.map(({ path }) => toText(lookup(record, path)));
   }
 
-  private failure(doing: string, err: unknown, batch: EmitterBatch, rowEndLines: Uint32Array): EmitError {
+  private failure(doing: string, err: unknown, batch: Batch, rowEndLines: Uint32Array): EmitError {
     const e = err as { where?: unknown };
     let row = '';
     // PostgreSQL reports which COPY line it could not take ("COPY <staging>, line 3, column n: …").
     const line = typeof e.where === 'string' ? COPY_LINE.exec(e.where) : null;
     if (line) {
       const i = rowAtLine(rowEndLines, Number(line[1]));
-      if (i >= 0) row = ` (at record ${batch.sequenceNumbers[i]} of ${batch.shardId})`;
+      if (i >= 0) row = ` (at record ${sequenceNumberAt(batch, i)} of ${batch.shardId})`;
     }
     // The error's detail is left out: it can quote a whole row of data.
     return new EmitError(`PostgreSQL emit to table ${this.options.table} failed while ${doing}${row}: ${describePgError(err)}`,
@@ -277,5 +278,3 @@ function describePgError(err: unknown): string {
   if (err instanceof Error && typeof e.severity === 'string' && typeof e.code === 'string') return `SQLSTATE ${e.code}: ${err.message}`;
   return describeError(err);
 }
-
-/** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */

@@ -8,7 +8,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import type { Emitter, EmitterBatch } from '../emitter.js';
+import type { Batch } from '../../core/batch.js';
+import type { Emitter } from '../emitter.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 import { S3Emitter } from '../s3/s3-emitter.js';
 import { quoteIdent, quoteLiteral } from '../sql.js';
@@ -95,7 +96,6 @@ export function copyStatement(options: {
   return { sql: `${head} ${auth} ${tail}`, redacted: `${head} <redacted> ${tail}` };
 }
 
-/** Connection exceptions, serialization failures, deadlocks, too many connections, a server going down. */
 /** Runs statements on a pool of connections, wrapping every failure in an EmitError with secrets redacted. */
 export class RedshiftSql {
   private readonly pool: pg.Pool;
@@ -262,7 +262,7 @@ export class RedshiftBasicEmitter implements Emitter {
     this.sql = new RedshiftSql(options.connectionString, options.authorization);
   }
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+  async emit(batch: Batch): Promise<{ location: string }> {
     const { location } = await this.s3.emit(batch);
     const o = this.options;
     const copy = copyStatement({

@@ -4,7 +4,8 @@
  * stream. Each batch is loaded with one COPY of a manifest listing the files not loaded before.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Emitter, EmitterBatch } from '../emitter.js';
+import { sequenceNumberAt, type Batch } from '../../core/batch.js';
+import type { Emitter } from '../emitter.js';
 import { ConfigError, EmitError, describeError, isRetriable } from '../../core/errors.js';
 import {
   REDSHIFT_DEFAULTS, RedshiftSql, checkName, checkRedshiftOptions, copyStatement,
@@ -48,7 +49,7 @@ const SHOWN_RECORD_CHARS = 200;
 const S3_URL = /^s3:\/\/[^/\s]+\/[^\u0000-\u001f]+$/;
 
 /** `<prefix>manifests/<shardId>/<firstSeq>-<lastSeq>.manifest`: deterministic per batch. */
-export function manifestKey(prefix: string, batch: Pick<EmitterBatch, 'shardId' | 'firstSeq' | 'lastSeq'>): string {
+export function manifestKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq'>): string {
   return `${prefix}manifests/${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}.manifest`;
 }
 
@@ -70,7 +71,7 @@ export class RedshiftManifestEmitter implements Emitter {
     this.sql = new RedshiftSql(options.connectionString, options.authorization);
   }
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+  async emit(batch: Batch): Promise<{ location: string }> {
     const o = this.options;
     const urls = batchUrls(batch);
     if (urls.length === 0) return { location: `redshift table ${o.dataTable}: empty batch` };
@@ -127,7 +128,7 @@ export class RedshiftManifestEmitter implements Emitter {
 }
 
 /** The batch's records as S3 URLs, without repeats, in order; a record that is not one is an error. */
-function batchUrls(batch: EmitterBatch): string[] {
+function batchUrls(batch: Batch): string[] {
   const decoder = new TextDecoder('utf-8', { fatal: false });
   const urls = new Set<string>();
   for (let i = 0; i < batch.count; i++) {
@@ -137,7 +138,7 @@ function batchUrls(batch: EmitterBatch): string[] {
     line = line.trim();
     if (!S3_URL.test(line)) {
       const shown = line.length > SHOWN_RECORD_CHARS ? `${line.slice(0, SHOWN_RECORD_CHARS)}…` : line;
-      throw new EmitError(`manifest record ${i} (sequence number ${batch.sequenceNumbers[i] ?? 'unknown'}) of ${batch.shardId} `
+      throw new EmitError(`manifest record ${i} (sequence number ${sequenceNumberAt(batch, i)}) of ${batch.shardId} `
         + `is not an S3 URL (s3://bucket/key): ${JSON.stringify(shown)}`, { retriable: false, code: 'MANIFEST_RECORD_INVALID' });
     }
     urls.add(line);

@@ -2,7 +2,8 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { batchKey, type Emitter, type EmitterBatch } from '../emitter.js';
+import type { Batch } from '../../core/batch.js';
+import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
 
 const gzip = promisify(gzipCb);
@@ -19,7 +20,7 @@ export interface S3EmitterOptions {
 export class S3Emitter implements Emitter {
   constructor(private readonly options: S3EmitterOptions) {}
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
+  async emit(batch: Batch): Promise<{ location: string }> {
     const gz = this.options.gzip ?? false;
     const key = batchKey(this.options.prefix ?? '', batch, gz);
     const body = gz ? await gzip(batch.data) : batch.data;

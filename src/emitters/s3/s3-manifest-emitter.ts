@@ -4,8 +4,8 @@
  * which a later stage loads whole sets of files into Redshift.
  */
 import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { retry, retryOptions, type BackoffOptions } from '../../core/backoff.js';
-import type { Emitter, EmitterBatch } from '../emitter.js';
+import type { Batch } from '../../core/batch.js';
+import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 import { S3Emitter, type S3EmitterOptions } from './s3-emitter.js';
@@ -17,45 +17,40 @@ export interface S3ManifestEmitterOptions {
   kinesis: KinesisClient;
   /** The stream that receives one record per stored object: its `s3://bucket/key` URL. */
   manifestStream: string;
-  /** PutRecord calls, including the first, before the emit fails. @defaultValue 5 */
-  attempts?: number;
-  /** Backoff between attempts. @defaultValue { baseMs: 100, maxMs: 5000 } */
-  backoff?: Partial<BackoffOptions>;
 }
-
-export const S3_MANIFEST_EMITTER_DEFAULTS = { attempts: 5, backoff: { baseMs: 100, maxMs: 5000 } satisfies BackoffOptions };
 
 /**
  * Resolves only after the object is stored AND its URL is on the manifest stream, so a batch whose
  * URL never reached the stream is not acknowledged and will be emitted again. A re-emitted batch
  * overwrites its object (the key is deterministic) and puts the same URL on the stream once more:
  * the manifest stream is at least once, and its reader should load each URL once.
- * The manifest record's partition key is the batch's source shard id.
+ * The manifest record's partition key is the batch's source shard id. An attempt that stored the
+ * object but failed to put its URL leaves the next attempt only the PutRecord to do.
  */
 export class S3ManifestEmitter implements Emitter {
   private readonly s3: S3Emitter;
-  private readonly attempts: number;
-  private readonly backoff: BackoffOptions;
-  private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
 
   constructor(private readonly options: S3ManifestEmitterOptions) {
     if (!isStreamName(options.manifestStream)) {
       throw new ConfigError('manifestStream', `must be ${STREAM_NAME_RULE}, got ${show(options.manifestStream)}`);
     }
-    ({ attempts: this.attempts, backoff: this.backoff } = retryOptions(options.attempts, options.backoff, S3_MANIFEST_EMITTER_DEFAULTS));
     this.s3 = new S3Emitter(options.s3);
   }
 
-  async emit(batch: EmitterBatch): Promise<{ location: string }> {
-    const { location } = await this.s3.emit(batch);
+  async emit(batch: Batch, attempt?: EmitAttempt): Promise<{ location: string }> {
+    let location = attempt?.memo.get('stored') as string | undefined;
+    if (location === undefined) {
+      ({ location } = await this.s3.emit(batch));
+      attempt?.memo.set('stored', location);
+    }
     const stream = this.options.manifestStream;
     try {
-      await retry(() => this.options.kinesis.send(new PutRecordCommand({
+      await this.options.kinesis.send(new PutRecordCommand({
         StreamName: stream,
         Data: Buffer.from(location, 'utf8'),
         PartitionKey: batch.shardId,
-      })), { attempts: this.attempts, ...this.backoff, signal: this.closing.signal });
+      }));
     } catch (err) {
       throw new EmitError(`Kinesis PutRecord of ${location} to manifest stream ${stream} failed: ${describeError(err)}`,
         { retriable: isRetriable(err), cause: err });
@@ -66,7 +61,6 @@ export class S3ManifestEmitter implements Emitter {
   /** Destroys both clients. Idempotent: every call returns the same promise. */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      this.closing.abort();
       try {
         await this.s3.close();
       } finally {
@@ -76,5 +70,3 @@ export class S3ManifestEmitter implements Emitter {
     return this.closed;
   }
 }
-
-/** A value as an option message shows it: strings quoted, numbers (NaN too) as they print. */

@@ -1,0 +1,73 @@
+/**
+ * The pipeline's domain types: where a shard is read from, a record as a source delivers it, a
+ * window of records packed for the transform pool and the pool's answer. They describe data, not
+ * messages: sources, the transform runner and the buffer use them without knowing about threads.
+ */
+
+/** Where a shard actor starts reading. */
+export type StartAt =
+  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string }
+  | { type: 'TRIM_HORIZON' }
+  | { type: 'LATEST' }
+  | { type: 'AT_TIMESTAMP'; timestamp: number };
+
+/** One record as a source delivers it. */
+export interface SourceRecord {
+  data: Uint8Array;
+  sequenceNumber: string;
+  partitionKey: string;
+  /** Approximate arrival time, ms since the epoch (NaN when unknown). */
+  arrival: number;
+}
+
+/**
+ * Sequence numbers and partition keys of a window's records, packed once when the window is cut and
+ * referenced by index from then on (strings would be cloned at every hop between threads): record
+ * i's sequence number (latin1 digits) is `keys[keyOffsets[2i] .. keyOffsets[2i+1])` and its
+ * partition key (UTF-8) `keys[keyOffsets[2i+1] .. keyOffsets[2i+2])`.
+ */
+export interface WindowKeys {
+  keys: ArrayBuffer;
+  keyOffsets: Uint32Array;
+}
+
+/** A slice of one shard's records, packed for the transform pool (buffers are transferred). */
+export interface RecordWindow extends WindowKeys {
+  shardId: string;
+  /** Record bytes back to back; record i is `data[offsets[i] .. offsets[i+1])`. */
+  data: ArrayBuffer;
+  offsets: Uint32Array;
+  /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
+  arrivals: Float64Array;
+}
+
+/** A record whose transform threw: kept whole so the dead-letter sink can store it. */
+export interface TransformFailure {
+  index: number;
+  dataBase64: string;
+  error: { name: string; message: string; stack?: string };
+}
+
+/**
+ * The pool's answer for one window. Outputs each end with "\n"; output j is
+ * `data[offsets[j] .. offsets[j+1])`. The window's packed keys come back with it (moved, not
+ * copied), so the buffer can take each kept record's sequence number from them.
+ */
+export interface TransformResult extends WindowKeys {
+  data: ArrayBuffer;
+  offsets: Uint32Array;
+  /** Index in the window of each kept output, ascending. */
+  keptIndex: Uint32Array;
+  filtered: number;
+  failures: TransformFailure[];
+}
+
+/** Record i's sequence number in packed window keys. */
+export function sequenceNumberOf(w: WindowKeys, i: number): string {
+  return Buffer.from(w.keys).toString('latin1', w.keyOffsets[2 * i], w.keyOffsets[2 * i + 1]);
+}
+
+/** Record i's partition key in packed window keys. */
+export function partitionKeyOf(w: WindowKeys, i: number): string {
+  return Buffer.from(w.keys).toString('utf8', w.keyOffsets[2 * i + 1], w.keyOffsets[2 * i + 2]);
+}

@@ -1,0 +1,50 @@
+/**
+ * Writes each shard's stored position to the checkpoint store: one round at a time, every shard in
+ * a round concurrently. A failed write is logged and retried at the next round (nothing is lost; a
+ * crash before it repeats some records).
+ */
+import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { SHARD_END } from '../core/sequence.js';
+import type { ShardEntry } from './shard-registry.js';
+
+export class Checkpointer {
+  private committing: Promise<void> | undefined;
+  /** Checkpoints written since start. */
+  written = 0;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly logger: Logger,
+    /** Called when a shard's checkpoint becomes SHARD_END. */
+    private readonly onFinished: (s: ShardEntry) => void,
+  ) {}
+
+  /** Writes one shard's position if it moved past the committed one. */
+  async commit(s: ShardEntry): Promise<void> {
+    const target = s.position;
+    if (target === null || target === s.committed) return;
+    try {
+      s.committed = await this.store.set(s.shardId, target);
+      this.written++;
+      if (s.committed === SHARD_END) this.onFinished(s);
+    } catch (err) {
+      this.logger.error({ shardId: s.shardId, checkpoint: target, error: describeError(err) },
+        'checkpoint commit failed; will retry (nothing is lost, records may repeat after a crash)');
+    }
+  }
+
+  /** Commits every shard. Serialised: a call during a round runs another round after it. */
+  commitAll(shards: () => Iterable<ShardEntry>): Promise<void> {
+    if (this.committing) return this.committing.then(() => this.commitAll(shards));
+    this.committing = Promise.all([...shards()].map((s) => this.commit(s))).then(() => undefined)
+      .finally(() => { this.committing = undefined; });
+    return this.committing;
+  }
+
+  /** True when every shard's stored position is committed. */
+  static upToDate(s: ShardEntry): boolean {
+    return s.position === null || s.position === s.committed;
+  }
+}

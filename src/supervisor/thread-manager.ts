@@ -1,0 +1,215 @@
+/**
+ * The supervisor's threads: the transform pool, the emitter threads and the shard host threads.
+ * Spawns them, connects each host to every emitter and to the pool relay, replaces a thread that
+ * dies (after a backoff from its second death within the restart window) and tears them all down.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import type { ResolvedConfig } from '../config/config.js';
+import { ThreadError, describeError } from '../core/errors.js';
+import { dispatchLog, type LogEvent, type Logger } from '../core/logger.js';
+import { withTimeout } from '../core/with-timeout.js';
+import { deserializeError, type DrainedActor, type HostEvent, type SerializedError, type ShardHostApi, type ShardHostData } from '../threads/protocol.js';
+import { connect, transfer } from '../threads/rpc.js';
+import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
+import { RespawnPolicy } from './restart-policy.js';
+
+const WORKERS = new URL('../../workers/', import.meta.url);
+
+type HostApi = ShardHostApi & { replaceEmitter(index: number, port: MessagePort): void };
+
+export interface HostThread {
+  index: number;
+  worker: Worker;
+  api: ReturnType<typeof connect<HostApi>>;
+  relay: MessagePort;
+  exited: boolean;
+}
+
+interface EmitterThread {
+  index: number;
+  worker: Worker;
+  exited: boolean;
+}
+
+type EmitterMessage = LogEvent | { type: 'closed' | 'ready' } | { type: 'failed'; error: SerializedError };
+
+export interface ThreadEvents {
+  /** An event from a shard host thread (logs are dispatched to the logger before this). */
+  hostEvent(event: HostEvent): void;
+  /** A host thread exited while running; a new one is on its way, its actors must be restarted. */
+  hostExited(index: number, code: number): void;
+}
+
+export class ThreadManager {
+  private pool: Piscina | undefined;
+  private hosts: HostThread[] = [];
+  private emitters: EmitterThread[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly respawns: RespawnPolicy;
+  /** From `start()` resolving until `close()`: a thread that exits is replaced. */
+  private replacing = false;
+
+  constructor(private readonly config: ResolvedConfig, private readonly logger: Logger, private readonly events: ThreadEvents) {
+    this.respawns = new RespawnPolicy(config.restart);
+  }
+
+  get hostCount(): number {
+    return this.hosts.length;
+  }
+
+  get emitterCount(): number {
+    return this.emitters.length;
+  }
+
+  host(index: number): HostThread {
+    return this.hosts[index];
+  }
+
+  /** Starts the pool, the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
+  async start(shardCount: number): Promise<void> {
+    const { config } = this;
+    this.pool = await startTransformPool({ threads: config.transform.threads, module: config.transform.module, workers: WORKERS });
+    for (let i = 0; i < config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i));
+    const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, availableParallelism()));
+    for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
+    // Every thread is up and has loaded its modules before the first actor starts.
+    await Promise.all(this.hosts.map((h) => h.api.ready()));
+    this.replacing = true;
+  }
+
+  /** Stops every actor gracefully on every live host thread; their final positions. */
+  async stopAllActors(): Promise<DrainedActor[]> {
+    const reports: DrainedActor[] = [];
+    await Promise.allSettled(this.hosts.filter((h) => !h.exited).map(async (h) => {
+      reports.push(...await h.api.stopAll());
+    }));
+    return reports;
+  }
+
+  /** Terminates a host thread on purpose (fault drill). */
+  async killHost(index: number): Promise<boolean> {
+    const host = this.hosts[index];
+    if (!host) return false;
+    await host.worker.terminate();
+    return true;
+  }
+
+  /** No more replacements from here on. */
+  stopReplacing(): void {
+    this.replacing = false;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  /** Releases every thread; runs each step even when another throws and reports the failures. */
+  async close(): Promise<unknown[]> {
+    this.stopReplacing();
+    for (const h of this.hosts) h.relay.close();
+    const steps: Array<() => Promise<unknown>> = [
+      ...this.hosts.map((h) => () => h.worker.terminate()),
+      ...this.emitters.map((e) => () => closeEmitter(e)),
+      () => this.pool?.destroy() ?? Promise.resolve(),
+    ];
+    const results = await Promise.allSettled(steps.map((f) => f()));
+    return results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  }
+
+  private after(delayMs: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private spawnEmitter(index: number): Promise<EmitterThread> {
+    const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData: { emitterIndex: index, config: this.config } });
+    const thread: EmitterThread = { index, worker, exited: false };
+    worker.on('message', (m: EmitterMessage) => { if (m.type === 'log') dispatchLog(this.logger, m); });
+    worker.on('error', (err) => this.logger.error({ emitterThread: index, error: describeError(err) }, 'emitter thread crashed'));
+    worker.on('exit', (code) => {
+      thread.exited = true;
+      if (this.replacing) this.replaceEmitter(thread, code);
+    });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: EmitterMessage) => {
+        if (m.type === 'ready') resolve(thread);
+        else if (m.type === 'failed') reject(deserializeError(m.error));
+        else return;
+        worker.off('message', onMessage);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new ThreadError(`emitter thread ${index} exited during start-up (code ${code})`)));
+    });
+  }
+
+  private replaceEmitter(thread: EmitterThread, code: number): void {
+    const delay = this.respawns.delay(`emitter-${thread.index}`);
+    this.logger.error({ emitterThread: thread.index, exitCode: code, respawnInMs: delay }, 'emitter thread exited; starting a new one');
+    this.after(delay, () => {
+      if (!this.replacing) return;
+      this.spawnEmitter(thread.index).then((fresh) => {
+        this.emitters[thread.index] = fresh;
+        for (const host of this.hosts) {
+          if (host.exited) continue;
+          const { port1, port2 } = new MessageChannel();
+          fresh.worker.postMessage({ type: 'connect', port: port1 }, [port1]);
+          void host.api.replaceEmitter(thread.index, transfer(port2, [port2])).catch(() => undefined);
+        }
+        // Actors using the dead thread fail on their own (their calls reject) and are restarted.
+      }, (err) => this.logger.error({ emitterThread: thread.index, error: describeError(err) }, 'could not restart the emitter thread'));
+    });
+  }
+
+  private spawnHost(index: number): HostThread {
+    const control = new MessageChannel();
+    const relay = new MessageChannel();
+    const emitterPorts: MessagePort[] = [];
+    for (const e of this.emitters) {
+      const ch = new MessageChannel();
+      e.worker.postMessage({ type: 'connect', port: ch.port1 }, [ch.port1]);
+      emitterPorts.push(ch.port2);
+    }
+    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs);
+    const data: ShardHostData = { hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts };
+    const worker = new Worker(new URL('shard-host-thread.js', WORKERS), {
+      workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts],
+    });
+    const host: HostThread = { index, worker, api: connect<HostApi>(control.port1, `shard host thread ${index}`), relay: relay.port1, exited: false };
+    worker.on('message', (event: HostEvent) => {
+      if (event.type === 'log') dispatchLog(this.logger, event);
+      else this.events.hostEvent(event);
+    });
+    worker.on('error', (err) => this.logger.error({ hostThread: index, error: describeError(err) }, 'shard host thread crashed'));
+    worker.on('exit', (code) => {
+      host.exited = true;
+      relay.port1.close();
+      if (this.replacing) this.replaceHost(host, code);
+    });
+    return host;
+  }
+
+  private replaceHost(host: HostThread, code: number): void {
+    const delay = this.respawns.delay(`host-${host.index}`);
+    this.logger.error({ hostThread: host.index, exitCode: code, respawnInMs: delay }, 'shard host thread exited; restarting its actors on a new thread');
+    // Until it is replaced, calls to the dead thread reject, so its actors keep backing off.
+    this.after(delay, () => {
+      if (this.replacing) this.hosts[host.index] = this.spawnHost(host.index);
+    });
+    this.events.hostExited(host.index, code);
+  }
+}
+
+async function closeEmitter(e: EmitterThread): Promise<void> {
+  if (!e.exited) {
+    const closed = new Promise<void>((resolve) => {
+      e.worker.on('message', (m: { type: string }) => { if (m.type === 'closed') resolve(); });
+      e.worker.once('exit', () => resolve());
+    });
+    e.worker.postMessage({ type: 'close' });
+    await withTimeout(closed, 5000);
+  }
+  await e.worker.terminate();
+}
