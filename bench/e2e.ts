@@ -24,7 +24,7 @@ async function startServers(): Promise<Servers> {
   const child = spawn(process.execPath, [new URL('./local-aws.js', import.meta.url).pathname], {
     stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   let exited: Error | undefined;
   const waiting = new Set<(err: Error) => void>();
   child.once('exit', (code) => {
@@ -44,10 +44,10 @@ async function startServers(): Promise<Servers> {
     endpoints: JSON.parse(line) as Endpoints,
     async cpuSeconds() {
       const answer = nextLine();
-      child.stdin!.write('cpu\n');
+      child.stdin.write('cpu\n');
       return (JSON.parse(await answer) as { cpuMs: number }).cpuMs / 1000;
     },
-    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.stdin!.end(); }),
+    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.stdin.end(); }),
   };
 }
 

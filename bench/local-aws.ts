@@ -17,9 +17,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const u = process.cpuUsage();
   process.stdout.write(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }) + '\n');
 });
-process.stdin.on('end', async () => {
-  await s3.close();
-  await kinesis.close();
-  await rm(dir, { recursive: true, force: true });
-  process.exit(0);
+process.stdin.on('end', () => {
+  void (async () => {
+    await s3.close();
+    await kinesis.close();
+    await rm(dir, { recursive: true, force: true });
+    process.exit(0);
+  })();
 });

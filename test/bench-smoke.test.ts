@@ -19,7 +19,7 @@ test('npm run bench --smoke runs and writes every figure as a number', async (t)
     'overhead.identityMBps', 'memory.peakRssMB', 'e2e.pipelineRps', 'e2e.naiveRps', 'e2e.speedup'];
   for (const field of fields) {
     const value = field.split('.').reduce((o, k) => (o as Record<string, unknown>)?.[k], r as unknown);
-    t.true(typeof value === 'number' && Number.isFinite(value) && value > 0, `${field} = ${value}`);
+    t.true(typeof value === 'number' && Number.isFinite(value) && value > 0, `${field} = ${String(value)}`);
   }
   t.true(Array.isArray(r.cpu.runs.pipeline) && r.cpu.runs.pipeline.length === 1, 'one repetition in a smoke run');
 });

@@ -20,12 +20,12 @@ test('errors keep name, message, code and retriable across threads', async (t) =
   const { worker, api } = start();
   try {
     t.deepEqual(await api.echo({ a: 1 }), { a: 1 });
-    const err = await t.throwsAsync(api.fail()) as Error & { code?: string; retriable?: boolean };
+    const err = await t.throwsAsync<Error & { code?: string; retriable?: boolean }>(api.fail());
     t.is(err.name, 'EmitError');
     t.is(err.message, 'bucket is gone');
     t.is(err.code, 'NO_SUCH_BUCKET');
     t.is(err.retriable, false);
-    const err2 = await t.throwsAsync(api.failRetriable()) as Error & { code?: string; retriable?: boolean };
+    const err2 = await t.throwsAsync<Error & { code?: string; retriable?: boolean }>(api.failRetriable());
     t.is(err2.name, 'ThrottlingException');
     t.is(err2.code, 'Throttled');
     t.is(err2.retriable, true);

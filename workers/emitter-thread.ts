@@ -3,5 +3,6 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runEmitterHost } from '../src/actors/emitter-host.js';
+import type { EmitterThreadData } from '../src/threads/protocol.js';
 
-await runEmitterHost(workerData, parentPort!);
+await runEmitterHost(workerData as EmitterThreadData, parentPort!);

@@ -10,5 +10,5 @@ export default async function (task: Parameters<typeof handleTransformTask>[1]) 
   return move({
     get [transferableSymbol]() { return [result.data, result.offsets.buffer, result.keptIndex.buffer, result.keys, result.keyOffsets.buffer]; },
     get [valueSymbol]() { return result; },
-  } as never);
+  });
 }

@@ -55,7 +55,8 @@ export class RedisCheckpointStore implements CheckpointStore {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.redis.disconnect();
+    return Promise.resolve();
   }
 }

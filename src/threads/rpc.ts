@@ -24,7 +24,7 @@ export function registerErrorTransfer(): void {
       throw deserializeError(s);
     },
   };
-  Comlink.transferHandlers.set('throw', handler as unknown as Comlink.TransferHandler<unknown, unknown>);
+  Comlink.transferHandlers.set('throw', handler);
 }
 
 registerErrorTransfer();
@@ -61,7 +61,7 @@ export function connect<T extends object>(port: MessagePort, label: string): Pro
           pending.add(reject);
           remote[prop as string](...args).then(
             (v) => { pending.delete(reject); resolve(v); },
-            (e) => { pending.delete(reject); reject(e); },
+            (e: Error) => { pending.delete(reject); reject(e); },
           );
         });
       };

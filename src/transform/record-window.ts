@@ -27,7 +27,7 @@ export function packWindow(shardId: string, records: readonly SourceRecord[], fr
   }
   offsets[n] = pos;
   keyOffsets[2 * n] = kpos;
-  return { shardId, data: data.buffer, offsets, keys: keys.buffer as ArrayBuffer, keyOffsets, arrivals };
+  return { shardId, data: data.buffer, offsets, keys: keys.buffer, keyOffsets, arrivals };
 }
 
 /** Number of records in a window. */

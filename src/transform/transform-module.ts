@@ -62,9 +62,9 @@ export async function loadTransformModule(file: string | undefined): Promise<Tra
     throw new TransformModuleError(`transform module ${file} exports none of toRecord, keepRecord, fromRecord`);
   }
   return {
-    toRecord: (toRecord ?? identity) as Transformer['toRecord'],
-    fromRecord: (fromRecord ?? identity) as Transformer['fromRecord'],
-    keepRecord: (keepRecord ?? (() => true)) as Filter['keepRecord'],
+    toRecord: (toRecord ?? identity),
+    fromRecord: (fromRecord ?? identity),
+    keepRecord: (keepRecord ?? (() => true)),
     filters: keepRecord !== undefined,
   };
 }

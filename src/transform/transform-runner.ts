@@ -1,5 +1,4 @@
 /** Runs the transform module over whole windows inside a pool thread. */
-import { TransformModuleError } from '../core/errors.js';
 import type { RecordWindow, TransformFailure, TransformResult } from '../core/records.js';
 import { loadTransformModule, type RecordMeta, type TransformModule } from './transform-module.js';
 
@@ -90,7 +89,8 @@ export class TransformRunner {
   }
 
   async run(w: RecordWindow): Promise<TransformResult> {
-    const { toRecord, keepRecord, fromRecord, filters } = this.mod;
+    const mod = this.mod;
+    const { filters } = mod;
     const n = w.offsets.length - 1;
     const input = Buffer.from(w.data);
     const keys = Buffer.from(w.keys);
@@ -102,17 +102,17 @@ export class TransformRunner {
       const data = input.subarray(w.offsets[i], w.offsets[i + 1]);
       const meta = new WindowRecordMeta(w, keys, i);
       try {
-        let model = toRecord(data, meta);
+        let model = mod.toRecord(data, meta);
         if (isThenable(model)) model = await model;
         if (filters) {
-          let keep = keepRecord(model, meta);
+          let keep = mod.keepRecord(model, meta);
           if (isThenable(keep)) keep = await keep;
           if (!keep) {
             filtered++;
             continue;
           }
         }
-        let encoded = fromRecord(model, meta);
+        let encoded = mod.fromRecord(model, meta);
         if (isThenable(encoded)) encoded = await encoded;
         out.write(encoded);
         kept.push(i);
