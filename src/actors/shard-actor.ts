@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { partitionKeyOf, sequenceNumberOf, type RecordWindow, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
 import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
-import type { ProgressEvent } from '../threads/protocol.js';
+import type { EmittedTotals, ProgressEvent } from '../threads/protocol.js';
 import { transfer } from '../threads/rpc.js';
 import { packWindow, windowTransferables } from '../transform/record-window.js';
 import { ShardAcks } from './ack-tracker.js';
@@ -63,6 +63,8 @@ export class ShardActor {
   private ageTimer: NodeJS.Timeout | undefined;
   private done: Promise<void> | undefined;
   readonly stats = { read: 0, filtered: 0, deadLettered: 0, millisBehindLatest: 0, lastReadAt: Date.now() };
+  /** What this actor has had stored (reported in progress events one batch at a time). */
+  readonly emitted: EmittedTotals = { count: 0, bytes: 0, batches: 0 };
 
   constructor(private readonly deps: ShardActorDeps) {
     this.shardId = deps.shardId;
@@ -281,6 +283,11 @@ export class ShardActor {
     // A failed actor reports nothing more: its replacement resumes from the committed checkpoint.
     if (this.failure) return;
     const moved = this.acks.ack(batchNo, lastSeq);
+    if (emitted) {
+      this.emitted.count += emitted.count;
+      this.emitted.bytes += emitted.bytes;
+      this.emitted.batches++;
+    }
     if (moved || emitted) this.report(emitted);
   }
 

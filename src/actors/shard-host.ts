@@ -55,7 +55,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       clearInterval(statsTimer);
       for (const a of running) postStats(a);
       await source.close();
-      return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position }));
+      return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position, emitted: { ...a.emitted } }));
     },
     ready() {},
     replaceEmitter(index: number, port: MessagePort) {

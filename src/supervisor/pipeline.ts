@@ -15,7 +15,7 @@ import { SHARD_END } from '../core/sequence.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { createSource } from '../sources/create-source.js';
 import type { ShardSource } from '../sources/shard-source.js';
-import { deserializeError, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
+import { deserializeError, type EmittedTotals, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
 import { Checkpointer } from './checkpointer.js';
 import { nextRestart } from './restart-policy.js';
 import { ShardRegistry, type ShardEntry } from './shard-registry.js';
@@ -59,7 +59,7 @@ export class Pipeline {
   private stopping: Promise<PipelineStats> | undefined;
   private nextHost = 0;
   private discovering: Promise<void> | undefined;
-  private readonly totals = { emitted: 0, batches: 0, bytes: 0, restarts: 0 };
+  private restarts = 0;
   private resolveDone: () => void = () => {};
   private readonly finished = new Promise<void>((resolve) => { this.resolveDone = resolve; });
   private readonly listeners = new Set<EmittedListener>();
@@ -117,14 +117,17 @@ export class Pipeline {
   }
 
   private onProgress(event: ProgressEvent): void {
-    if (event.emitted) {
-      this.totals.emitted += event.emitted.count;
-      this.totals.batches++;
-      this.totals.bytes += event.emitted.bytes;
-      for (const l of this.listeners) l({ type: 'emitted', count: event.emitted.count, location: event.emitted.location });
-    }
     const s = this.registry.get(event.shardId);
-    if (!s || s.generation !== event.generation) return;
+    if (!s) return;
+    const current = s.generation === event.generation;
+    const e = event.emitted;
+    if (e) {
+      for (const l of this.listeners) l({ type: 'emitted', count: e.count, location: e.location });
+      // A drained actor's answer already counted everything it stored.
+      if (!(current && s.drained)) addEmitted(s.emitted, { count: e.count, bytes: e.bytes, batches: 1 });
+      if (current && !s.drained) addEmitted(s.emittedByActor, { count: e.count, bytes: e.bytes, batches: 1 });
+    }
+    if (!current) return;
     this.registry.advance(s, event.position);
     if (event.position === SHARD_END) void this.commitAll();
   }
@@ -172,6 +175,8 @@ export class Pipeline {
     s.base.filtered += s.stats.filtered;
     s.base.deadLettered += s.stats.deadLettered;
     s.stats = { ...s.stats, read: 0, filtered: 0, deadLettered: 0, busy: false, lastReadAt: Date.now() };
+    s.emittedByActor = { count: 0, bytes: 0, batches: 0 };
+    s.drained = false;
     this.registry.transition(s, 'running');
     const { shardId, generation } = s;
     const from = startAt(s, this.config.startPosition);
@@ -196,7 +201,7 @@ export class Pipeline {
       this.logger.error({ shardId, generation, error: s.lastError, restartInMs: decision.delayMs, restartsInWindow: decision.recent },
         'shard actor failed; restarting it from its last committed checkpoint');
     }
-    this.totals.restarts++;
+    this.restarts++;
     s.restartTimer = setTimeout(() => {
       s.restartTimer = undefined;
       if (this.stopping || s.state !== 'restarting') return;
@@ -234,8 +239,10 @@ export class Pipeline {
 
   stats(): PipelineStats {
     let read = 0, filtered = 0, dead = 0, behind = 0;
+    const emitted = { count: 0, bytes: 0, batches: 0 };
     const checkpoints: Record<string, string | null> = {};
     for (const s of this.registry.values()) {
+      addEmitted(emitted, s.emitted);
       read += s.base.read + s.stats.read;
       filtered += s.base.filtered + s.stats.filtered;
       dead += s.base.deadLettered + s.stats.deadLettered;
@@ -243,9 +250,9 @@ export class Pipeline {
       checkpoints[s.shardId] = s.committed;
     }
     return {
-      shards: this.registry.counts(), recordsRead: read, recordsEmitted: this.totals.emitted, recordsFiltered: filtered,
-      recordsDeadLettered: dead, batchesEmitted: this.totals.batches, bytesEmitted: this.totals.bytes,
-      restarts: this.totals.restarts, checkpointsWritten: this.checkpointer.written, maxMillisBehindLatest: behind, checkpoints,
+      shards: this.registry.counts(), recordsRead: read, recordsEmitted: emitted.count, recordsFiltered: filtered,
+      recordsDeadLettered: dead, batchesEmitted: emitted.batches, bytesEmitted: emitted.bytes,
+      restarts: this.restarts, checkpointsWritten: this.checkpointer.written, maxMillisBehindLatest: behind, checkpoints,
     };
   }
 
@@ -295,7 +302,15 @@ export class Pipeline {
     const drain = this.threads.stopAllActors().then((reports) => {
       for (const r of reports) {
         const s = this.registry.get(r.shardId);
-        if (s && s.generation === r.generation) this.registry.advance(s, r.position);
+        if (!s || s.generation !== r.generation) continue;
+        this.registry.advance(s, r.position);
+        // Progress events still on their way are counted from the answer instead.
+        addEmitted(s.emitted, {
+          count: r.emitted.count - s.emittedByActor.count, bytes: r.emitted.bytes - s.emittedByActor.bytes,
+          batches: r.emitted.batches - s.emittedByActor.batches,
+        });
+        s.emittedByActor = r.emitted;
+        s.drained = true;
       }
     });
     if (!await withTimeout(drain, left())) {
@@ -317,4 +332,10 @@ export class Pipeline {
     for (const r of rest) if (r.status === 'rejected') failures.push(r.reason);
     for (const err of failures) this.logger.error({ error: describeError(err) }, 'a cleanup step failed during shutdown');
   }
+}
+
+function addEmitted(to: EmittedTotals, add: EmittedTotals): void {
+  to.count += add.count;
+  to.bytes += add.bytes;
+  to.batches += add.batches;
 }

@@ -16,6 +16,7 @@
 import { ConnectorError } from '../core/errors.js';
 import { SHARD_END, compareSequence } from '../core/sequence.js';
 import type { ShardInfo } from '../sources/shard-source.js';
+import type { EmittedTotals } from '../threads/protocol.js';
 
 export type ShardState = 'waiting' | 'running' | 'restarting' | 'finished';
 
@@ -60,6 +61,12 @@ export interface ShardEntry {
   stats: ActorStats;
   /** Counts of earlier actors, folded in when an actor is replaced. */
   base: { read: number; filtered: number; deadLettered: number };
+  /** Stored since start, by every actor of the shard. */
+  emitted: EmittedTotals;
+  /** Stored by the current actor as its progress events said; replaced by its drain answer. */
+  emittedByActor: EmittedTotals;
+  /** The current actor was drained: its counts came with the answer, later events add nothing. */
+  drained: boolean;
 }
 
 type MutableEntry = { -readonly [K in keyof ShardEntry]: ShardEntry[K] };
@@ -95,6 +102,7 @@ export class ShardRegistry {
         position: null, committed, restarts: [],
         stats: { read: 0, filtered: 0, deadLettered: 0, millisBehindLatest: 0, lastReadAt: Date.now(), busy: false },
         base: { read: 0, filtered: 0, deadLettered: 0 },
+        emitted: { count: 0, bytes: 0, batches: 0 }, emittedByActor: { count: 0, bytes: 0, batches: 0 }, drained: false,
       });
     }
   }

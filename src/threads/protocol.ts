@@ -56,12 +56,21 @@ export interface SerializedError {
   retriable?: boolean;
 }
 
+/** Records, bytes and batches an actor has had stored since it started. */
+export interface EmittedTotals {
+  count: number;
+  bytes: number;
+  batches: number;
+}
+
 /** A drained actor's final word: everything it read is stored up to `position`. */
 export interface DrainedActor {
   shardId: string;
   generation: number;
   /** As in {@link ProgressEvent}: `SHARD_END` when its closed shard was read to the end. */
   position: string | null;
+  /** Everything the actor had stored, including batches whose progress events are still on their way. */
+  emitted: EmittedTotals;
 }
 
 export interface StartActorRequest {
