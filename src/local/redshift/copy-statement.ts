@@ -110,7 +110,7 @@ export function parseRedshiftCopy(sql: string): RedshiftCopy {
   const name = () => {
     const t = peek();
     if (t?.kind === 'word') { at++; return t.value.toLowerCase(); }
-    if (t?.kind === 'ident') { at++; return t.value; }
+    if (t?.kind === 'ident') { at++; return checkName(t.value); }
     throw syntax('a name');
   };
 
@@ -198,6 +198,17 @@ export function parseRedshiftCopy(sql: string): RedshiftCopy {
     authorization: auth.iamRole !== undefined ? 'iam_role' : auth.credentials !== undefined ? 'credentials' : 'access_key',
     format: format ?? { kind: 'delimiter', delimiter: '|' }, // Redshift's default: pipe-delimited text
   };
+}
+
+/**
+ * The name, if the stand-in can use it. It quotes names with the library's SQL quoting, which reads a
+ * "." as the schema separator and takes no backslash in the literal naming the table, so a quoted
+ * name holding either is refused (the library itself never sends one), as is an empty one.
+ */
+export function checkName(name: string): string {
+  if (name === '') throw new CopyError('42601', 'zero-length quoted name in COPY');
+  if (/[.\\]/.test(name)) throw new CopyError('0A000', `the local Redshift stand-in does not support "." or "\\" inside a name: ${JSON.stringify(name)}`);
+  return name;
 }
 
 export function parseS3Url(url: string): { bucket: string; key: string } {

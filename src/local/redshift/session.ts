@@ -4,7 +4,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { connect, type Socket } from 'node:net';
 import { PostgresConnection, createStartupMessage, type State } from 'pg-gateway';
 import { fileRows, readJsonPaths, readSources, type SourceFile } from './copy-sources.js';
-import { CopyError, isRedshiftCopy, parseRedshiftCopy, type CopyRecord, type RedshiftCopy } from './copy-statement.js';
+import { quoteIdent, quoteLiteral } from '../../emitters/sql.js';
+import { CopyError, checkName, isRedshiftCopy, parseRedshiftCopy, type CopyRecord, type RedshiftCopy } from './copy-statement.js';
 import { MSG, MessageFramer, copyTextField, frontendMessage, parseDataRow } from './pg-wire.js';
 
 type TxStatus = 'I' | 'T' | 'E';
@@ -195,6 +196,11 @@ export class Session {
     const tableColumns = described.rows.map(([name, category]) => ({ name: name!, text: category === 'S' }));
     // An unknown column in the list is left for PostgreSQL's COPY to reject.
     const columns = copy.columns?.map((name) => tableColumns.find((c) => c.name === name) ?? { name, text: true }) ?? tableColumns;
+    try {
+      for (const c of columns) checkName(c.name);
+    } catch (err) {
+      return this.fail((err as CopyError).code, (err as Error).message);
+    }
 
     let files: SourceFile[];
     let rows: Array<Array<string | null>>;
@@ -217,12 +223,4 @@ export class Session {
     this.client.write(loaded.complete!);
     this.sendReady();
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
