@@ -1,5 +1,5 @@
-// A local stand-in for Amazon Redshift, for tests: a small PostgreSQL wire-protocol proxy on a free
-// loopback port in front of the real PostgreSQL.
+// A local stand-in for Amazon Redshift, for development and tests: a small PostgreSQL wire-protocol
+// proxy on 127.0.0.1 (a free port unless one is given) in front of a real PostgreSQL.
 //
 // - Every client session gets its own backend connection, so transactions behave as they do on
 //   PostgreSQL (BEGIN ... COPY ... COMMIT run on one backend).
@@ -23,11 +23,14 @@
 // not forwarded.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createServer } from 'node:net';
+import { LOOPBACK, listenOnLoopback } from './listen.js';
+import { importOptionalPeer } from './optional-peer.js';
 import type { CopyRecord } from './redshift/copy-statement.js';
-import { Session } from './redshift/session.js';
+import { Session, type Gateway } from './redshift/session.js';
 
 export type { CopyRecord } from './redshift/copy-statement.js';
 
+/** The PostgreSQL the stand-in fronts unless told otherwise: `$DATABASE_URL`, or the tests' default. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface LocalRedshiftOptions {
@@ -35,8 +38,11 @@ export interface LocalRedshiftOptions {
   s3Client: S3Client;
   /** Connection string of the PostgreSQL behind the stand-in. @defaultValue DATABASE_URL */
   database?: string;
+  /** Port on 127.0.0.1 to listen on. @defaultValue a free port */
+  port?: number;
 }
 
+/** A running local Redshift stand-in. */
 export interface LocalRedshift {
   /** Connects to the stand-in: the backend's connection string with host and port replaced. */
   connectionString: string;
@@ -46,23 +52,24 @@ export interface LocalRedshift {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the stand-in on 127.0.0.1. It needs the optional peer dependency pg-gateway and a
+ * PostgreSQL at `options.database`; it connects there once per client session.
+ */
 export async function startLocalRedshift(options: LocalRedshiftOptions): Promise<LocalRedshift> {
+  const gateway = await importOptionalPeer<Gateway>('pg-gateway');
   const backendUrl = new URL(options.database ?? DATABASE_URL);
   const backend = { host: backendUrl.hostname || '127.0.0.1', port: Number(backendUrl.port || 5432) };
   const copies: CopyRecord[] = [];
   const sessions = new Set<Session>();
   const server = createServer((socket) => {
-    const session = new Session(socket, backend, options.s3Client, copies);
+    const session = new Session(gateway, socket, backend, options.s3Client, copies);
     sessions.add(session);
     socket.once('close', () => sessions.delete(session));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
+  const port = await listenOnLoopback(server, options.port ?? 0, 'the local Redshift stand-in');
   const url = new URL(backendUrl.href);
-  url.hostname = '127.0.0.1';
+  url.hostname = LOOPBACK;
   url.port = String(port);
   let closing: Promise<void> | undefined;
   return {

@@ -2,7 +2,8 @@
 // connection to PostgreSQL (see local-redshift.ts for what passes through and what is intercepted).
 import type { S3Client } from '@aws-sdk/client-s3';
 import { connect, type Socket } from 'node:net';
-import { PostgresConnection, createStartupMessage, type State } from 'pg-gateway';
+// Types only: pg-gateway (an optional peer dependency) is imported when the stand-in starts.
+import type { PostgresConnection, State } from 'pg-gateway';
 import { fileRows, readJsonPaths, readSources, type SourceFile } from './copy-sources.js';
 import { quoteIdent, quoteLiteral } from '../../emitters/sql.js';
 import { CopyError, checkName, isRedshiftCopy, parseRedshiftCopy, type CopyRecord, type RedshiftCopy } from './copy-statement.js';
@@ -17,6 +18,9 @@ interface QueryResult {
   /** The backend's ErrorResponse message, raw. */
   error?: Buffer;
 }
+
+/** What the session uses of pg-gateway, passed in by the server that imported it. */
+export type Gateway = Pick<typeof import('pg-gateway'), 'PostgresConnection' | 'createStartupMessage'>;
 
 /** Proxies one client connection; created by the stand-in's server for every accepted socket. */
 export class Session {
@@ -36,12 +40,12 @@ export class Session {
   private txStatus: TxStatus = 'I';
   private closed = false;
 
-  constructor(private readonly client: Socket, private readonly backendAddress: { host: string; port: number },
+  constructor(private readonly pg: Gateway, private readonly client: Socket, private readonly backendAddress: { host: string; port: number },
     private readonly s3: S3Client, private readonly copies: CopyRecord[]) {
     client.setNoDelay(true);
     client.on('error', () => this.destroy());
     client.on('close', () => this.destroy());
-    this.gateway = new PostgresConnection(client, {
+    this.gateway = new pg.PostgresConnection(client, {
       authMode: 'none',
       onStartup: (state) => this.startup(state),
     });
@@ -75,7 +79,7 @@ export class Session {
       backend.on('data', (chunk: Buffer) => this.onBackendData(chunk));
       backend.on('error', () => this.destroy());
       backend.on('close', () => this.destroy());
-      backend.write(createStartupMessage(info));
+      backend.write(this.pg.createStartupMessage(info));
     } catch (err) {
       this.gateway.sendError({ severity: 'FATAL', code: '08006', message: `the local Redshift stand-in could not reach PostgreSQL: ${(err as Error).message}` });
       this.client.end();
