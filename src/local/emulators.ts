@@ -3,8 +3,8 @@
  * s3rver for S3, each started in-process on 127.0.0.1. Both are optional peer dependencies, imported
  * only when started (see optional-peer.ts): a production install does not need them.
  */
-import type { Server } from 'node:http';
-import { LOOPBACK, listenError, listenOnLoopback } from './listen.js';
+import { createServer, type Server } from 'node:http';
+import { LOOPBACK, closeServer, listenOnLoopback } from './listen.js';
 import { importOptionalPeer } from './optional-peer.js';
 
 /** A running embedded Kinesis. */
@@ -20,14 +20,7 @@ export async function startLocalKinesis(options: { port?: number } = {}): Promis
   const { default: kinesalite } = await importOptionalPeer<typeof import('kinesalite')>('kinesalite');
   const server: Server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 1000 });
   const port = await listenOnLoopback(server, options.port ?? 0, 'the embedded Kinesis');
-  return {
-    endpoint: `http://${LOOPBACK}:${port}`,
-    port,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return { endpoint: `http://${LOOPBACK}:${port}`, port, close: () => closeServer(server) };
 }
 
 /** A running embedded S3. */
@@ -46,13 +39,11 @@ export interface LocalS3 {
  */
 export async function startLocalS3(directory: string, buckets: string[], options: { port?: number } = {}): Promise<LocalS3> {
   const { default: S3rver } = await importOptionalPeer<typeof import('s3rver')>('s3rver');
-  const requested = options.port ?? 0;
-  const server = new S3rver({ port: requested, address: LOOPBACK, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
-  let port: number;
-  try {
-    ({ port } = await server.run());
-  } catch (err) {
-    throw listenError(err, requested, 'the embedded S3');
-  }
-  return { endpoint: `http://${LOOPBACK}:${port}`, port, directory, close: () => server.close() };
+  const s3rver = new S3rver({ silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  await s3rver.configureBuckets();
+  // s3rver's own run() leaves a failed listen (a port in use) as an unhandled error event: serve its
+  // request handler from a server of ours instead.
+  const server = createServer(s3rver.callback());
+  const port = await listenOnLoopback(server, options.port ?? 0, 'the embedded S3');
+  return { endpoint: `http://${LOOPBACK}:${port}`, port, directory, close: () => closeServer(server) };
 }
