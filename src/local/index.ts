@@ -10,3 +10,4 @@ export { startLocalRedshift, DATABASE_URL, type LocalRedshift, type LocalRedshif
 export { startLocalStack, checkPostgres, LOCAL_REGION, type LocalStack, type LocalStackOptions } from './local-stack.js';
 export { OPTIONAL_PEERS, type OptionalPeer, type OptionalPeerName } from './optional-peer.js';
 export { makeClick, clickBytes } from './click-events.js';
+export { putClicks } from './put-clicks.js';

@@ -3,8 +3,10 @@
  * them: an embedded Kinesis, an embedded S3 with its buckets, and (optionally) the local Redshift
  * stand-in reading that S3, all on 127.0.0.1, closed together.
  */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { createKinesisClient } from '../aws/kinesis-client.js';
 import { createS3Client } from '../aws/s3-client.js';
 import { startLocalKinesis, startLocalS3, type LocalKinesis, type LocalS3 } from './emulators.js';
 import { DATABASE_URL, startLocalRedshift, type LocalRedshift } from './local-redshift.js';
@@ -31,6 +33,8 @@ export interface LocalStackOptions {
 /** Running stand-ins; `close()` stops them all (idempotent). */
 export interface LocalStack {
   kinesis: LocalKinesis;
+  /** A client of the embedded Kinesis. */
+  kinesisClient: KinesisClient;
   s3: LocalS3;
   /** A client of the embedded S3 (the Redshift stand-in reads through it). */
   s3Client: S3Client;
@@ -61,6 +65,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const kinesis = await startLocalKinesis({ port: options.kinesisPort });
     closers.push(() => kinesis.close());
+    const kinesisClient = createKinesisClient({ region: LOCAL_REGION, endpoint: kinesis.endpoint });
+    closers.push(() => kinesisClient.destroy());
     const s3 = await startLocalS3(options.s3Directory, options.buckets ?? [], { port: options.s3Port });
     closers.push(() => s3.close());
     const s3Client = createS3Client({ region: LOCAL_REGION, endpoint: s3.endpoint, forcePathStyle: true });
@@ -71,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       closers.push(() => r.close());
       redshift = r;
     }
-    return { kinesis, s3, s3Client, redshift, close };
+    return { kinesis, kinesisClient, s3, s3Client, redshift, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
