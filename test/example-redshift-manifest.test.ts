@@ -9,7 +9,9 @@ import { clickBytes } from '../src/local/click-events.js';
 import { createStream } from '../src/aws/create-stream.js';
 import { startLocalRedshift, type LocalRedshift } from '../src/local/local-redshift.js';
 import { Pipeline } from '../src/supervisor/pipeline.js';
-import { EXAMPLE_DIR, loadStages, tablesSql } from '../examples/redshift-manifest/run-local.js';
+import { EXAMPLE_DIR, loadStages } from '../examples/redshift-manifest/run-local.js';
+import { createExampleTables } from '../examples/redshift-manifest/tables.js';
+import { quoteIdent } from '../src/emitters/sql.js';
 import { REDIS_URL, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger } from './helpers/pipeline-options.js';
 
@@ -38,29 +40,29 @@ function runStage2(extraEnv: Record<string, string>, args: string[] = []) {
 
 test('N events in, exactly N rows, each file once, even when stage 2 dies between COPY and checkpoint', async (t) => {
   const n = 2500;
+  const db = new pg.Client({ connectionString: redshift.connectionString });
+  await db.connect();
+  // The example's own tables, in a schema it creates (and drops: only what it created).
+  const tables = await createExampleTables(db);
+  t.teardown(async () => {
+    await tables.drop();
+    await db.end();
+  });
   const names = {
     PIPELINE_NAME: uniqueName('example'), INPUT_STREAM: uniqueName('clicks'), OUTPUT_STREAM: uniqueName('manifest'),
-    REDSHIFT_DATA_TABLE: `clicks_${process.pid}_${Date.now()}`, REDSHIFT_FILE_TABLE: `files_${process.pid}_${Date.now()}`,
+    REDSHIFT_DATA_TABLE: tables.dataTable, REDSHIFT_FILE_TABLE: tables.fileTable,
   };
   const vars = { ...names, KINESIS_ENDPOINT: env.kinesis.endpoint, S3_ENDPOINT: env.s3.endpoint, REDSHIFT_URL: redshift.connectionString, REDIS_URL };
   Object.assign(process.env, vars);
   const { stage1 } = await loadStages();
-  const db = new pg.Client({ connectionString: redshift.connectionString });
-  await db.connect();
-  t.teardown(async () => {
-    await db.query(`DROP TABLE IF EXISTS "${names.REDSHIFT_DATA_TABLE}"`);
-    await db.query(`DROP TABLE IF EXISTS "${names.REDSHIFT_FILE_TABLE}"`);
-    await db.end();
-  });
-  for (const sql of tablesSql(names.REDSHIFT_DATA_TABLE, names.REDSHIFT_FILE_TABLE)) await db.query(sql);
   await createStream(env.kinesisClient, names.INPUT_STREAM, 2);
   await createStream(env.kinesisClient, names.OUTPUT_STREAM, 1);
   for (let start = 0; start < n; start += 500) {
     await env.kinesisClient.send(new PutRecordsCommand({ StreamName: names.INPUT_STREAM,
       Records: Array.from({ length: 500 }, (_, k) => ({ Data: clickBytes(start + k), PartitionKey: `user-${start + k}` })) }));
   }
-  const rows = async () => Number((await db.query(`SELECT count(*) AS n FROM "${names.REDSHIFT_DATA_TABLE}"`)).rows[0].n);
-  const files = async () => (await db.query(`SELECT file FROM "${names.REDSHIFT_FILE_TABLE}" ORDER BY file`)).rows.map((r) => r.file as string);
+  const rows = async () => Number((await db.query(`SELECT count(*) AS n FROM ${quoteIdent(tables.dataTable)}`)).rows[0].n);
+  const files = async () => (await db.query(`SELECT file FROM ${quoteIdent(tables.fileTable)} ORDER BY file`)).rows.map((r) => r.file as string);
 
   const first = new Pipeline(stage1, { baseDir: EXAMPLE_DIR, logger: captureLogger() });
   await first.start();
@@ -87,6 +89,6 @@ test('N events in, exactly N rows, each file once, even when stage 2 dies betwee
   t.true(after.every((f) => f.startsWith('s3://clicks-archive/clicks/')));
   t.is(redshift.copies.length, copiesBefore, 'no COPY ran again');
   t.not(await redisGet(`${names.PIPELINE_NAME}:checkpoint:${names.OUTPUT_STREAM}:shardId-000000000000`), null, 'checkpointed after the rerun');
-  const ids = (await db.query(`SELECT count(DISTINCT id) AS n FROM "${names.REDSHIFT_DATA_TABLE}"`)).rows[0].n;
+  const ids = (await db.query(`SELECT count(DISTINCT id) AS n FROM ${quoteIdent(tables.dataTable)}`)).rows[0].n;
   t.is(Number(ids), n);
 });

@@ -259,3 +259,22 @@ test('COPY errors: missing table, missing authorization, unknown option; no cred
     t.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
   });
 });
+
+test('COPY into schema.table works; a quoted name holding "." or nothing is refused and the session goes on', async (t) => {
+  const schema = `rs_standin_schema_${process.pid}_${counter++}`;
+  await direct.query(`CREATE SCHEMA ${schema}`);
+  t.teardown(() => direct.query(`DROP SCHEMA ${schema} CASCADE`));
+  await direct.query(`CREATE TABLE ${schema}.events (id int, "Name" text)`);
+  const url = await put('schema.json', '{"id":1,"name":"in a schema"}\n');
+  await withClient(async (c) => {
+    await c.query(`COPY "${schema}".events (id, "Name") FROM '${url}' ${IAM} JSON 'auto'`);
+    t.deepEqual((await direct.query(`SELECT * FROM ${schema}.events`)).rows, [{ id: 1, Name: 'in a schema' }]);
+
+    const dotted = await t.throwsAsync(c.query(`COPY "${schema}.events" FROM '${url}' ${IAM} JSON 'auto'`));
+    t.is((dotted as { code?: string }).code, '0A000');
+    t.regex(dotted!.message, /does not support "\." or "\\" inside a name/);
+    const empty = await t.throwsAsync(c.query(`COPY "" FROM '${url}' ${IAM} JSON 'auto'`));
+    t.is((empty as { code?: string }).code, '42601');
+    t.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+  });
+});

@@ -1,23 +1,23 @@
-// The Redshift manifest pipeline of the original README, end to end on one machine: an embedded
+// The Redshift manifest pipeline of the original README, end to end in one process: an embedded
 // Kinesis and S3, the local Redshift stand-in (PostgreSQL at DATABASE_URL behind a small proxy that
-// runs Redshift's COPY from the local S3), click events in, rows out.
-//   npm run example:redshift-manifest [-- --records N]
+// runs Redshift's COPY from the local S3), click events in, rows out. The tables are created in a
+// schema of this run's own, dropped at the end (kept with --keep); nothing else in the database is
+// touched. Checkpoints go to a temporary file, never to a Redis of the user's.
+//   npm run example:redshift-manifest [-- --records N] [-- --keep]
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { clickBytes } from '../../src/local/click-events.js';
 import { createStream } from '../../src/aws/create-stream.js';
-import { createKinesisClient } from '../../src/aws/kinesis-client.js';
-import { startLocalKinesis, startLocalS3 } from '../../src/local/emulators.js';
-import { startLocalRedshift } from '../../src/local/local-redshift.js';
+import { DATABASE_URL, checkPostgres, putClicks, startLocalStack } from '../../src/local/index.js';
 import { createConsoleLogger } from '../../src/core/logger.js';
+import { quoteIdent } from '../../src/emitters/sql.js';
 import { Pipeline } from '../../src/supervisor/pipeline.js';
-import { createFileTableSql } from '../../src/emitters/redshift/redshift-basic-emitter.js';
-import { createS3Client } from '../../src/aws/s3-client.js';
 import type { PipelineOptions } from '../../src/config/config.js';
+import { redactUrl } from '../../src/config/config.js';
+import { createExampleTables } from './tables.js';
 
 /** The example's source folder (its config modules are plain JavaScript, loaded as a user would). */
 export const EXAMPLE_DIR = new URL('../../../examples/redshift-manifest/', import.meta.url).pathname;
@@ -28,44 +28,42 @@ export async function loadStages(): Promise<{ stage1: PipelineOptions; stage2: P
   return { stage1, stage2 };
 }
 
-/** The tables the example loads: the data table and the file table (one `file` column). */
-export function tablesSql(dataTable: string, fileTable: string): string[] {
-  return [
-    `DROP TABLE IF EXISTS "${dataTable}"`,
-    `DROP TABLE IF EXISTS "${fileTable}"`,
-    `CREATE TABLE "${dataTable}" (id varchar(64) NOT NULL, user_id varchar(64), url varchar(2048), ts bigint)`,
-    createFileTableSql(fileTable),
-  ];
+interface Settings {
+  kinesis: Record<string, string | number>;
+  redshift: Record<string, string>;
+  s3: { bucket: string };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { records: { type: 'string', default: '5000' } } });
+  const { values } = parseArgs({ options: { records: { type: 'string', default: '5000' }, keep: { type: 'boolean', default: false } } });
   const records = Number(values.records);
+  if (!Number.isInteger(records) || records < 1) throw new Error(`--records must be a positive integer, got ${JSON.stringify(values.records)}`);
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  const down = await checkPostgres(DATABASE_URL);
+  if (down) throw new Error(`PostgreSQL at ${redactUrl(DATABASE_URL)} does not answer (${down}); start it or set DATABASE_URL`);
   const tmp = await mkdtemp(join(tmpdir(), 'kc-redshift-example-'));
-  const kinesis = await startLocalKinesis();
-  const s3 = await startLocalS3(join(tmp, 's3'), ['clicks-archive']);
-  const s3Client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
-  const redshift = await startLocalRedshift({ s3Client });
-  const client = createKinesisClient({ region: 'us-east-1', endpoint: kinesis.endpoint });
-  Object.assign(process.env, {
-    KINESIS_ENDPOINT: kinesis.endpoint, S3_ENDPOINT: s3.endpoint, REDSHIFT_URL: redshift.connectionString,
-    CHECKPOINT_FILE: join(tmp, 'checkpoints.json'),
-  });
-  const { settings } = await import(join(EXAMPLE_DIR, 'settings.js')) as { settings: { kinesis: Record<string, string | number>; redshift: Record<string, string> } };
-  const { stage1, stage2 } = await loadStages();
+  const stack = await startLocalStack({ s3Directory: join(tmp, 's3') });
+  const redshift = stack.redshift!;
   const db = new pg.Client({ connectionString: redshift.connectionString });
   const pipelines: Pipeline[] = [];
+  let dropTables: (() => Promise<void>) | undefined;
   try {
     await db.connect();
-    for (const sql of tablesSql(settings.redshift.dataTable, settings.redshift.fileTable)) await db.query(sql);
-    await createStream(client, String(settings.kinesis.inputStream), Number(settings.kinesis.inputShardCount));
-    await createStream(client, String(settings.kinesis.outputStream), Number(settings.kinesis.outputShardCount));
-    say(`embedded Kinesis ${kinesis.endpoint}, S3 ${s3.endpoint}, local Redshift stand-in ${redshift.connectionString.replace(/\/\/[^@]*@/, '//')}`);
-    for (let start = 0; start < records; start += 500) {
-      const entries = Array.from({ length: Math.min(500, records - start) }, (_, k) => ({ Data: clickBytes(start + k), PartitionKey: `user-${start + k}` }));
-      await client.send(new PutRecordsCommand({ StreamName: String(settings.kinesis.inputStream), Records: entries }));
-    }
+    const tables = await createExampleTables(db);
+    if (!values.keep) dropTables = tables.drop;
+    delete process.env.REDIS_URL;
+    Object.assign(process.env, {
+      KINESIS_ENDPOINT: stack.kinesis.endpoint, S3_ENDPOINT: stack.s3.endpoint, REDSHIFT_URL: redshift.connectionString,
+      CHECKPOINT_FILE: join(tmp, 'checkpoints.json'), REDSHIFT_DATA_TABLE: tables.dataTable, REDSHIFT_FILE_TABLE: tables.fileTable,
+    });
+    const { settings } = await import(join(EXAMPLE_DIR, 'settings.js')) as { settings: Settings };
+    const { stage1, stage2 } = await loadStages();
+    await stack.s3Client.send(new CreateBucketCommand({ Bucket: settings.s3.bucket }));
+    await createStream(stack.kinesisClient, String(settings.kinesis.inputStream), Number(settings.kinesis.inputShardCount));
+    await createStream(stack.kinesisClient, String(settings.kinesis.outputStream), Number(settings.kinesis.outputShardCount));
+    say(`embedded Kinesis ${stack.kinesis.endpoint}, S3 ${stack.s3.endpoint}, local Redshift stand-in ${redshift.connectionString.replace(/\/\/[^@]*@/, '//')}`);
+    say(`tables ${tables.dataTable} and ${tables.fileTable} in the new schema ${tables.schema}`);
+    await putClicks(stack.kinesisClient, String(settings.kinesis.inputStream), records);
     say(`put ${records} click events on ${settings.kinesis.inputStream}; starting stage 1 (S3 + manifest stream) and stage 2 (COPY ... MANIFEST)`);
     const logger = createConsoleLogger('warn');
     for (const options of [stage1, stage2]) {
@@ -77,25 +75,26 @@ async function main(): Promise<void> {
     let rows = 0;
     while (rows < records && Date.now() - started < 120_000) {
       await new Promise((r) => setTimeout(r, 250));
-      rows = Number((await db.query(`SELECT count(*) AS n FROM "${settings.redshift.dataTable}"`)).rows[0].n);
+      rows = Number((await db.query(`SELECT count(*) AS n FROM ${quoteIdent(tables.dataTable)}`)).rows[0].n);
     }
-    const files = Number((await db.query(`SELECT count(*) AS n FROM "${settings.redshift.fileTable}"`)).rows[0].n);
+    const files = Number((await db.query(`SELECT count(*) AS n FROM ${quoteIdent(tables.fileTable)}`)).rows[0].n);
     for (const p of pipelines.splice(0)) await p.stop();
     say('');
     say(`events put on the input stream   ${records}`);
-    say(`rows in ${settings.redshift.dataTable.padEnd(25)} ${rows}`);
-    say(`files in ${settings.redshift.fileTable.padEnd(24)} ${files} (each loaded once)`);
+    say(`rows in the data table           ${rows} (${tables.dataTable})`);
+    say(`files in the file table          ${files}, each loaded once (${tables.fileTable})`);
     say(`COPY ... MANIFEST statements     ${redshift.copies.length}`);
     say(`took                             ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (values.keep) say(`kept the schema ${tables.schema}; drop it with: DROP SCHEMA ${tables.schema} CASCADE`);
     if (rows !== records) process.exitCode = 1;
   } finally {
     for (const p of pipelines) await p.stop();
+    if (dropTables) {
+      await dropTables();
+      say(`dropped the tables and the schema this run created`);
+    }
     await db.end().catch(() => undefined);
-    client.destroy();
-    await redshift.close();
-    s3Client.destroy();
-    await s3.close();
-    await kinesis.close();
+    await stack.close();
     await rm(tmp, { recursive: true, force: true });
   }
 }

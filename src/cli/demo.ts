@@ -3,21 +3,17 @@
  * pipeline with the CPU-heavy sample transform on every core writing into the embedded S3. Needs no
  * AWS account, no Redis and no network.
  */
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { retry } from '../core/backoff.js';
-import { clickBytes } from '../local/click-events.js';
 import { createStream } from '../aws/create-stream.js';
 import { ConnectorError } from '../core/errors.js';
-import { createKinesisClient } from '../aws/kinesis-client.js';
-import { startLocalKinesis, startLocalS3 } from '../local/emulators.js';
+import { startLocalStack } from '../local/local-stack.js';
+import { putClicks } from '../local/put-clicks.js';
 import { createConsoleLogger } from '../core/logger.js';
 import { Pipeline } from '../supervisor/pipeline.js';
-import { createS3Client } from '../aws/s3-client.js';
 
 export interface DemoOptions {
   records: number;
@@ -34,10 +30,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const kinesis = await startLocalKinesis();
-  const s3 = await startLocalS3(resolve(out, 's3'), [BUCKET]);
-  const client = createKinesisClient({ region: 'us-east-1', endpoint: kinesis.endpoint });
-  const s3client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+  const stack = await startLocalStack({ s3Directory: resolve(out, 's3'), buckets: [BUCKET], redshift: false });
+  const { kinesis, s3, kinesisClient: client, s3Client: s3client } = stack;
   let pipeline: Pipeline | undefined;
   try {
     say(`embedded Kinesis at ${kinesis.endpoint}, embedded S3 at ${s3.endpoint}`);
@@ -56,7 +50,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       shutdownTimeoutMs: 15_000,
     }, { logger: createConsoleLogger('warn') });
     const producedAt = Date.now();
-    await produce(client, options.records, options.shards);
+    await putClicks(client, STREAM, options.records, { partitionKey: (i) => `user-${i % (options.shards * 64)}` });
     say(`produced ${options.records} events in ${((Date.now() - producedAt) / 1000).toFixed(1)} s; starting the pipeline`);
     const started = Date.now();
     await pipeline.start();
@@ -88,28 +82,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`  output                   ${s3.directory}/${BUCKET}/clicks/ (the embedded S3's files), checkpoints in ${resolve(out, 'checkpoints.json')}`);
   } finally {
     await pipeline?.stop();
-    client.destroy();
-    s3client.destroy();
-    await s3.close();
-    await kinesis.close();
-  }
-}
-
-async function produce(client: ReturnType<typeof createKinesisClient>, total: number, shards: number): Promise<void> {
-  const chunk = 500;
-  for (let start = 0; start < total; start += chunk) {
-    let entries: Array<{ Data: Uint8Array; PartitionKey: string }> = [];
-    for (let i = start; i < Math.min(total, start + chunk); i++) {
-      entries.push({ Data: clickBytes(i), PartitionKey: `user-${i % (shards * 64)}` });
-    }
-    // Retry only the entries that failed, with backoff.
-    await retry(async () => {
-      const res = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records: entries }));
-      if (res.FailedRecordCount) {
-        entries = entries.filter((_, k) => res.Records?.[k]?.ErrorCode);
-        throw new ConnectorError(`${res.FailedRecordCount} records failed to put`, { code: 'PUT_FAILED', retriable: true });
-      }
-    }, { attempts: 20 });
+    await stack.close();
   }
 }
 
@@ -123,7 +96,7 @@ function showProgress(pipeline: Pipeline, started: number, total: number): NodeJ
   }, 1000);
 }
 
-async function countObjects(s3: ReturnType<typeof createS3Client>): Promise<number> {
+async function countObjects(s3: S3Client): Promise<number> {
   let count = 0;
   let token: string | undefined;
   do {

@@ -8,6 +8,7 @@ import { createKinesisClient } from '../aws/kinesis-client.js';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { LOG_LEVELS, createConsoleLogger, type LogLevel } from '../core/logger.js';
 import { Pipeline } from '../supervisor/pipeline.js';
+import { UsageError, isParseArgsError } from './usage-error.js';
 
 const USAGE = `Usage:
   kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
@@ -17,6 +18,10 @@ const USAGE = `Usage:
       Creates a stream if it is missing and waits until it is ACTIVE.
   kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>]
       Runs an embedded Kinesis and S3, produces click events and moves them through the pipeline.
+  kinesis-connectors local [--dir <folder>] [--bucket <name>]... [--kinesis-port <n>] [--s3-port <n>]
+                           [--redshift-port <n>] [--no-redshift] [--json]
+      Starts an embedded Kinesis, an embedded S3 and the local Redshift stand-in (on the PostgreSQL at
+      DATABASE_URL) on 127.0.0.1, prints their endpoints, and runs until SIGINT/SIGTERM.
 `;
 
 function fail(message: string, code = 1): never {
@@ -102,6 +107,11 @@ async function main(argv: string[]): Promise<void> {
       });
       return;
     }
+    case 'local': {
+      const { runLocal } = await import('./local.js');
+      await runLocal(rest);
+      return;
+    }
     case undefined:
     case '-h':
     case '--help':
@@ -115,5 +125,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).then(
   () => process.exit(0),
-  (err) => fail(describeError(err)),
+  (err) => {
+    if (err instanceof UsageError || isParseArgsError(err)) fail(`${err.message}\n\n${USAGE}`, 2);
+    fail(describeError(err));
+  },
 );

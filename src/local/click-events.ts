@@ -23,6 +23,7 @@ export function makeClick(i: number, baseTs = 1_780_000_000_000): Record<string,
   };
 }
 
+/** Click event `i` as the JSON bytes a producer puts on the stream. */
 export function clickBytes(i: number, baseTs?: number): Buffer {
   return Buffer.from(JSON.stringify(makeClick(i, baseTs)));
 }

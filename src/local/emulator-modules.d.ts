@@ -13,5 +13,9 @@ declare module 's3rver' {
     });
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** Creates the buckets of `configureBuckets` (if missing). */
+    configureBuckets(): Promise<void>;
+    /** The request handler, for a server of one's own. */
+    callback(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
   }
 }

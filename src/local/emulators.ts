@@ -1,52 +1,49 @@
 /**
- * Embedded stand-ins for AWS used by the demo (and the tests): kinesalite for Kinesis and s3rver for
- * S3, each started in-process on a free loopback port. They are development dependencies: a
- * production install does not need them.
+ * Embedded stand-ins for AWS used by the demo, the example and the tests: kinesalite for Kinesis and
+ * s3rver for S3, each started in-process on 127.0.0.1. Both are optional peer dependencies, imported
+ * only when started (see optional-peer.ts): a production install does not need them.
  */
-import type { Server } from 'node:http';
-import { ConnectorError } from '../core/errors.js';
+import { createServer, type Server } from 'node:http';
+import { LOOPBACK, closeServer, listenOnLoopback } from './listen.js';
+import { importOptionalPeer } from './optional-peer.js';
 
-async function importEmulator<T>(name: string): Promise<T> {
-  try {
-    return (await import(name) as { default: T }).default;
-  } catch (err) {
-    throw new ConnectorError(`the embedded emulator "${name}" is not installed (it is a development dependency: run npm install in the project)`,
-      { code: 'EMULATOR_MISSING', cause: err });
-  }
-}
-
+/** A running embedded Kinesis. */
 export interface LocalKinesis {
+  /** `http://127.0.0.1:<port>`. */
   endpoint: string;
+  port: number;
   close(): Promise<void>;
 }
 
-export async function startLocalKinesis(): Promise<LocalKinesis> {
-  const kinesalite = await importEmulator<typeof import('kinesalite').default>('kinesalite');
+/** Starts an embedded Kinesis (kinesalite, in memory) on 127.0.0.1:`port`, a free port by default. */
+export async function startLocalKinesis(options: { port?: number } = {}): Promise<LocalKinesis> {
+  const { default: kinesalite } = await importOptionalPeer<typeof import('kinesalite')>('kinesalite');
   const server: Server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 1000 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-    }),
-  };
+  const port = await listenOnLoopback(server, options.port ?? 0, 'the embedded Kinesis');
+  return { endpoint: `http://${LOOPBACK}:${port}`, port, close: () => closeServer(server) };
 }
 
+/** A running embedded S3. */
 export interface LocalS3 {
+  /** `http://127.0.0.1:<port>`. */
   endpoint: string;
+  port: number;
   /** The folder s3rver keeps objects in. */
   directory: string;
   close(): Promise<void>;
 }
 
-export async function startLocalS3(directory: string, buckets: string[]): Promise<LocalS3> {
-  const S3rver = await importEmulator<typeof import('s3rver').default>('s3rver');
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
-  const { port } = await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, directory, close: () => server.close() };
+/**
+ * Starts an embedded S3 (s3rver) on 127.0.0.1:`port` (a free port by default) that keeps its objects
+ * under `directory` and has the given buckets (created if missing).
+ */
+export async function startLocalS3(directory: string, buckets: string[], options: { port?: number } = {}): Promise<LocalS3> {
+  const { default: S3rver } = await importOptionalPeer<typeof import('s3rver')>('s3rver');
+  const s3rver = new S3rver({ silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  await s3rver.configureBuckets();
+  // s3rver's own run() leaves a failed listen (a port in use) as an unhandled error event: serve its
+  // request handler from a server of ours instead.
+  const server = createServer(s3rver.callback());
+  const port = await listenOnLoopback(server, options.port ?? 0, 'the embedded S3');
+  return { endpoint: `http://${LOOPBACK}:${port}`, port, directory, close: () => closeServer(server) };
 }

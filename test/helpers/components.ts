@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
-import { createKinesisClient } from '../../src/aws/kinesis-client.js';
-import { startLocalKinesis, startLocalS3, type LocalKinesis, type LocalS3 } from '../../src/local/emulators.js';
-import { createS3Client } from '../../src/aws/s3-client.js';
+import type { LocalKinesis, LocalS3 } from '../../src/local/emulators.js';
+import { startLocalStack } from '../../src/local/local-stack.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -31,17 +30,11 @@ export interface Env {
 
 export async function startEnv(bucket = 'test-bucket'): Promise<Env> {
   const tmp = await mkdtemp(join(tmpdir(), 'kc-test-'));
-  const kinesis = await startLocalKinesis();
-  const s3 = await startLocalS3(join(tmp, 's3'), [bucket]);
-  const kinesisClient = createKinesisClient({ region: 'us-east-1', endpoint: kinesis.endpoint });
-  const s3Client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+  const stack = await startLocalStack({ s3Directory: join(tmp, 's3'), buckets: [bucket], redshift: false });
   return {
-    kinesis, s3, kinesisClient, s3Client, tmp, bucket,
+    kinesis: stack.kinesis, s3: stack.s3, kinesisClient: stack.kinesisClient, s3Client: stack.s3Client, tmp, bucket,
     async close() {
-      kinesisClient.destroy();
-      s3Client.destroy();
-      await s3.close();
-      await kinesis.close();
+      await stack.close();
       await rm(tmp, { recursive: true, force: true });
     },
   };
