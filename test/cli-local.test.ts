@@ -29,12 +29,12 @@ function startLocal(args: string[], env: Record<string, string> = {}): Promise<S
   const child = spawn(process.execPath, [CLI, 'local', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`local printed no endpoints in 30 s:\n${stdout}\n${stderr}`)); }, 30_000);
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       stdout += d;
       const ready = args.includes('--json') ? stdout.endsWith('\n') : /^# running until SIGINT/m.test(stdout);
       if (ready) {

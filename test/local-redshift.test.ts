@@ -151,7 +151,7 @@ test('COPY JSON with a jsonpaths file maps the paths to the columns in order', a
 
   const twoPaths = await put('paths2.json', JSON.stringify({ jsonpaths: ['$.id', '$.city'] }));
   const err = await t.throwsAsync(withClient((c) => c.query(`COPY ${table} FROM '${url}' ${IAM} JSON '${twoPaths}'`)));
-  t.regex(err!.message, /has 2 paths but the COPY loads 3 columns/);
+  t.regex(err.message, /has 2 paths but the COPY loads 3 columns/);
 });
 
 test('COPY ... MANIFEST loads every listed file and skips a missing optional one', async (t) => {
@@ -173,7 +173,7 @@ test('a missing mandatory file fails the COPY with an error naming it; nothing i
   const copy = `COPY ${table} FROM '${m}' ${IAM} MANIFEST JSON 'auto'`;
   await withClient(async (c) => {
     const err = await t.throwsAsync(c.query(copy));
-    t.true(err!.message.includes(absent), err!.message);
+    t.true(err.message.includes(absent), err.message);
     t.is((err as { code?: string }).code, 'XX000');
     t.is((await c.query('SELECT 1 AS one')).rows[0].one, 1, 'the session still works');
 
@@ -236,7 +236,7 @@ test('without MANIFEST the URL is a key prefix; a prefix matching nothing is an 
   await withClient((c) => c.query(`COPY ${table} FROM 's3://${env.bucket}/${dir}/' ${IAM} JSON 'auto'`));
   t.deepEqual((await rows(table)).map((r) => r.id), [1, 2]);
   const err = await t.throwsAsync(withClient((c) => c.query(`COPY ${table} FROM 's3://${env.bucket}/${dir}/nothing-here' ${IAM} JSON 'auto'`)));
-  t.regex(err!.message, /matches no object/);
+  t.regex(err.message, /matches no object/);
 });
 
 test('COPY errors: missing table, missing authorization, unknown option; no credential is echoed', async (t) => {
@@ -244,18 +244,18 @@ test('COPY errors: missing table, missing authorization, unknown option; no cred
   await withClient(async (c) => {
     const noTable = await t.throwsAsync(c.query(`COPY no_such_table_standin FROM '${url}' ${IAM} JSON 'auto'`));
     t.is((noTable as { code?: string }).code, '42P01');
-    t.regex(noTable!.message, /relation "no_such_table_standin" does not exist/);
+    t.regex(noTable.message, /relation "no_such_table_standin" does not exist/);
 
     const table = await createTable('id int');
     const noAuth = await t.throwsAsync(c.query(`COPY ${table} FROM '${url}' JSON 'auto'`));
-    t.regex(noAuth!.message, /needs an authorization/);
+    t.regex(noAuth.message, /needs an authorization/);
 
     const secret = 'wJalrXUtnFEMI-very-secret';
     const unknown = await t.throwsAsync(c.query(`COPY ${table} FROM '${url}' ACCESS_KEY_ID 'AKIA' SECRET_ACCESS_KEY '${secret}' '${secret}' JSON 'auto'`));
-    t.regex(unknown!.message, /expected a COPY option, got a string literal/);
-    t.false(unknown!.message.includes(secret));
+    t.regex(unknown.message, /expected a COPY option, got a string literal/);
+    t.false(unknown.message.includes(secret));
     const unsupported = await t.throwsAsync(c.query(`COPY ${table} FROM '${url}' ${IAM} CSV`));
-    t.regex(unsupported!.message, /does not support the COPY option CSV/);
+    t.regex(unsupported.message, /does not support the COPY option CSV/);
     t.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
   });
 });
@@ -272,7 +272,7 @@ test('COPY into schema.table works; a quoted name holding "." or nothing is refu
 
     const dotted = await t.throwsAsync(c.query(`COPY "${schema}.events" FROM '${url}' ${IAM} JSON 'auto'`));
     t.is((dotted as { code?: string }).code, '0A000');
-    t.regex(dotted!.message, /does not support "\." or "\\" inside a name/);
+    t.regex(dotted.message, /does not support "\." or "\\" inside a name/);
     const empty = await t.throwsAsync(c.query(`COPY "" FROM '${url}' ${IAM} JSON 'auto'`));
     t.is((empty as { code?: string }).code, '42601');
     t.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);

@@ -13,16 +13,16 @@ test('a package that is not installed: an error naming it, what needs it and the
   const name = 'kc-optional-peer-that-is-not-installed';
   const err = await t.throwsAsync(importOptional(name, { range: '^1.2.3', neededFor: 'a test stand-in' }));
   t.is((err as { code?: string }).code, 'DEPENDENCY_MISSING');
-  t.is(err!.message, `${name} is not installed, and a test stand-in needs it. It is an optional peer dependency of kinesis-connectors: `
+  t.is(err.message, `${name} is not installed, and a test stand-in needs it. It is an optional peer dependency of kinesis-connectors: `
     + `install it where kinesis-connectors is installed, with npm install --save-dev "${name}@^1.2.3" (npm install -g "${name}@^1.2.3" next to a global kinesis-connectors)`);
-  t.is((err!.cause as { code?: string }).code, 'ERR_MODULE_NOT_FOUND');
+  t.is((err.cause as { code?: string }).code, 'ERR_MODULE_NOT_FOUND');
 });
 
 test('a module that is found but misses a dependency of its own fails with the original error', async (t) => {
   const fixture = new URL('./fixtures/imports-missing-package.js', import.meta.url).href;
   const err = await t.throwsAsync(importOptional(fixture, { range: '^1.0.0', neededFor: 'a test' }));
   t.is((err as { code?: string }).code, 'ERR_MODULE_NOT_FOUND');
-  t.regex(err!.message, /kc-fixture-dependency-that-does-not-exist/);
+  t.regex(err.message, /kc-fixture-dependency-that-does-not-exist/);
 });
 
 test('an installed optional peer loads', async (t) => {

@@ -75,9 +75,9 @@ async function main(): Promise<void> {
     let rows = 0;
     while (rows < records && Date.now() - started < 120_000) {
       await new Promise((r) => setTimeout(r, 250));
-      rows = Number((await db.query(`SELECT count(*) AS n FROM ${quoteIdent(tables.dataTable)}`)).rows[0].n);
+      rows = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(tables.dataTable)}`)).rows[0].n);
     }
-    const files = Number((await db.query(`SELECT count(*) AS n FROM ${quoteIdent(tables.fileTable)}`)).rows[0].n);
+    const files = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(tables.fileTable)}`)).rows[0].n);
     for (const p of pipelines.splice(0)) await p.stop();
     say('');
     say(`events put on the input stream   ${records}`);

@@ -20,7 +20,7 @@ export interface ExampleTables {
   dataTable: string;
   fileTable: string;
   /** Drops the two tables and then the schema (which fails, leaving it, if someone added to it). */
-  drop(): Promise<void>;
+  drop: () => Promise<void>;
 }
 
 /**

@@ -22,8 +22,8 @@ export async function listenOnLoopback(server: Server, port: number, what: strin
 }
 
 /** A clearer error for a port that is taken (or not allowed); `err` itself otherwise. */
-function listenError(err: unknown, port: number, what: string): unknown {
-  const code = (err as { code?: unknown })?.code;
+function listenError(err: Error, port: number, what: string): Error {
+  const code = (err as { code?: unknown }).code;
   if (code === 'EADDRINUSE') return new ConnectorError(`${what}: ${LOOPBACK}:${port} is already in use`, { code: 'PORT_IN_USE', cause: err });
   if (code === 'EACCES') return new ConnectorError(`${what}: not allowed to listen on ${LOOPBACK}:${port}`, { code: 'PORT_NOT_ALLOWED', cause: err });
   return err;

@@ -94,7 +94,7 @@ export async function readJsonPaths(s3: S3Client, url: string, columnCount: numb
   if (paths.length !== columnCount) {
     throw new CopyError('XX000', `jsonpaths file ${url} has ${paths.length} paths but the COPY loads ${columnCount} columns`);
   }
-  return (paths as string[]).map((p) => parseJsonPath(p, url));
+  return (paths).map((p) => parseJsonPath(p, url));
 }
 
 /** `$.a.b`, `$['a']["b"]`, `$.a[0]`. */
@@ -124,8 +124,8 @@ function parseJsonPath(path: string, file: string): PathStep[] {
 function jsonValueText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? null;
 }
 
 export function fileRows(file: SourceFile, copy: RedshiftCopy, columns: Array<{ name: string; text: boolean }>, jsonPaths?: PathStep[][]): Array<Array<string | null>> {

@@ -94,94 +94,139 @@ function describeToken(t: Token | undefined): string {
 }
 
 export function parseRedshiftCopy(sql: string): RedshiftCopy {
-  const tokens = tokenize(sql);
-  let at = 0;
-  const peek = () => tokens[at];
-  const syntax = (what: string) => new CopyError('42601', `syntax error in COPY: expected ${what}, got ${describeToken(peek())}`);
-  const isWord = (t: Token | undefined, w: string) => t?.kind === 'word' && t.value.toUpperCase() === w;
-  const isPunct = (t: Token | undefined, p: string) => t?.kind === 'punct' && t.value === p;
-  const acceptWord = (w: string) => (isWord(peek(), w) ? (at++, true) : false);
-  const expectString = (what: string) => {
-    const t = peek();
-    if (t?.kind !== 'string') throw syntax(what);
-    at++;
-    return t.value;
-  };
-  const name = () => {
-    const t = peek();
-    if (t?.kind === 'word') { at++; return t.value.toLowerCase(); }
-    if (t?.kind === 'ident') { at++; return checkName(t.value); }
-    throw syntax('a name');
-  };
+  return new CopyParser(tokenize(sql)).parse();
+}
 
-  if (!acceptWord('COPY')) throw syntax('COPY');
-  const table = [name()];
-  while (isPunct(peek(), '.')) { at++; table.push(name()); }
-  let columns: string[] | undefined;
-  if (isPunct(peek(), '(')) {
-    at++;
-    columns = [name()];
-    while (isPunct(peek(), ',')) { at++; columns.push(name()); }
-    if (!isPunct(peek(), ')')) throw syntax('")"');
-    at++;
+type Authorization = { iamRole?: string; accessKeyId?: string; secretAccessKey?: string; credentials?: string };
+
+/** A recursive-descent reader of one `COPY … FROM 's3://…' …` statement. */
+class CopyParser {
+  private at = 0;
+  private readonly auth: Authorization = {};
+  private manifest = false;
+  private gzip = false;
+  private region: string | undefined;
+  private format: RedshiftCopy['format'] | undefined;
+
+  constructor(private readonly tokens: Token[]) {}
+
+  parse(): RedshiftCopy {
+    if (!this.acceptWord('COPY')) throw this.syntax('COPY');
+    const table = [this.name()];
+    while (this.isPunct(this.peek(), '.')) { this.at++; table.push(this.name()); }
+    const columns = this.columns();
+    if (!this.acceptWord('FROM')) throw this.syntax('FROM');
+    const from = this.expectString("the S3 URL ('s3://bucket/key')");
+    while (this.at < this.tokens.length && this.option()) { /* one option per turn */ }
+    const authorization = checkAuthorization(this.auth);
+    parseS3Url(from);
+    return {
+      table, columns, from, manifest: this.manifest, gzip: this.gzip, region: this.region, authorization,
+      format: this.format ?? { kind: 'delimiter', delimiter: '|' }, // Redshift's default: pipe-delimited text
+    };
   }
-  if (!acceptWord('FROM')) throw syntax('FROM');
-  const from = expectString("the S3 URL ('s3://bucket/key')");
 
-  const auth: { iamRole?: string; accessKeyId?: string; secretAccessKey?: string; credentials?: string } = {};
-  let manifest = false;
-  let gzip = false;
-  let region: string | undefined;
-  let format: RedshiftCopy['format'] | undefined;
-  const jsonArgument = (): RedshiftCopy['format'] => {
-    acceptWord('AS');
-    const arg = expectString("'auto' or the S3 URL of a jsonpaths file after JSON");
+  private peek(): Token | undefined {
+    return this.tokens[this.at];
+  }
+
+  private syntax(what: string): CopyError {
+    return new CopyError('42601', `syntax error in COPY: expected ${what}, got ${describeToken(this.peek())}`);
+  }
+
+  private isWord(t: Token | undefined, w: string): boolean {
+    return t?.kind === 'word' && t.value.toUpperCase() === w;
+  }
+
+  private isPunct(t: Token | undefined, p: string): boolean {
+    return t?.kind === 'punct' && t.value === p;
+  }
+
+  private acceptWord(w: string): boolean {
+    if (!this.isWord(this.peek(), w)) return false;
+    this.at++;
+    return true;
+  }
+
+  private expectString(what: string): string {
+    const t = this.peek();
+    if (t?.kind !== 'string') throw this.syntax(what);
+    this.at++;
+    return t.value;
+  }
+
+  private name(): string {
+    const t = this.peek();
+    if (t?.kind === 'word') { this.at++; return t.value.toLowerCase(); }
+    if (t?.kind === 'ident') { this.at++; return checkName(t.value); }
+    throw this.syntax('a name');
+  }
+
+  private columns(): string[] | undefined {
+    if (!this.isPunct(this.peek(), '(')) return undefined;
+    this.at++;
+    const columns = [this.name()];
+    while (this.isPunct(this.peek(), ',')) { this.at++; columns.push(this.name()); }
+    if (!this.isPunct(this.peek(), ')')) throw this.syntax('")"');
+    this.at++;
+    return columns;
+  }
+
+  private jsonArgument(): RedshiftCopy['format'] {
+    this.acceptWord('AS');
+    const arg = this.expectString("'auto' or the S3 URL of a jsonpaths file after JSON");
     if (arg.toLowerCase() === 'auto' || arg.toLowerCase() === 'auto ignorecase') return { kind: 'json-auto' };
     if (arg.startsWith('s3://')) return { kind: 'jsonpaths', url: arg };
     throw new CopyError('0A000', "the local Redshift stand-in supports JSON 'auto' and JSON 's3://jsonpaths-file' only");
-  };
-  const setFormat = (f: RedshiftCopy['format']) => {
-    if (format) throw new CopyError('42601', 'COPY takes only one data format (JSON or DELIMITER)');
-    format = f;
-  };
-  while (at < tokens.length) {
-    const t = peek();
-    if (isPunct(t, ';')) {
-      at++;
-      if (at < tokens.length) throw new CopyError('0A000', 'the local Redshift stand-in runs a COPY from S3 only as a statement of its own');
-      break;
+  }
+
+  private setFormat(f: RedshiftCopy['format']): void {
+    if (this.format) throw new CopyError('42601', 'COPY takes only one data format (JSON or DELIMITER)');
+    this.format = f;
+  }
+
+  /** Reads one option; false at a final ";". */
+  private option(): boolean {
+    const t = this.peek()!;
+    if (this.isPunct(t, ';')) {
+      this.at++;
+      if (this.at < this.tokens.length) throw new CopyError('0A000', 'the local Redshift stand-in runs a COPY from S3 only as a statement of its own');
+      return false;
     }
-    if (t.kind !== 'word') throw syntax('a COPY option');
-    at++;
-    switch (t.value.toUpperCase()) {
-      case 'IAM_ROLE': auth.iamRole = expectString('the role ARN after IAM_ROLE'); break;
-      case 'ACCESS_KEY_ID': auth.accessKeyId = expectString('the key after ACCESS_KEY_ID'); break;
-      case 'SECRET_ACCESS_KEY': auth.secretAccessKey = expectString('the key after SECRET_ACCESS_KEY'); break;
-      case 'SESSION_TOKEN': expectString('the token after SESSION_TOKEN'); break;
-      case 'CREDENTIALS': acceptWord('AS'); auth.credentials = expectString('the credentials string after CREDENTIALS'); break;
-      case 'MANIFEST': manifest = true; break;
-      case 'GZIP': gzip = true; break;
-      case 'REGION': acceptWord('AS'); region = expectString('the region after REGION'); break;
+    if (t.kind !== 'word') throw this.syntax('a COPY option');
+    this.at++;
+    const word = t.value.toUpperCase();
+    switch (word) {
+      case 'IAM_ROLE': this.auth.iamRole = this.expectString('the role ARN after IAM_ROLE'); break;
+      case 'ACCESS_KEY_ID': this.auth.accessKeyId = this.expectString('the key after ACCESS_KEY_ID'); break;
+      case 'SECRET_ACCESS_KEY': this.auth.secretAccessKey = this.expectString('the key after SECRET_ACCESS_KEY'); break;
+      case 'SESSION_TOKEN': this.expectString('the token after SESSION_TOKEN'); break;
+      case 'CREDENTIALS': this.acceptWord('AS'); this.auth.credentials = this.expectString('the credentials string after CREDENTIALS'); break;
+      case 'MANIFEST': this.manifest = true; break;
+      case 'GZIP': this.gzip = true; break;
+      case 'REGION': this.acceptWord('AS'); this.region = this.expectString('the region after REGION'); break;
       case 'FORMAT':
-        acceptWord('AS');
-        if (!acceptWord('JSON')) throw new CopyError('0A000', `the local Redshift stand-in supports FORMAT JSON only, got ${describeToken(peek())}`);
-        setFormat(jsonArgument());
+        this.acceptWord('AS');
+        if (!this.acceptWord('JSON')) throw new CopyError('0A000', `the local Redshift stand-in supports FORMAT JSON only, got ${describeToken(this.peek())}`);
+        this.setFormat(this.jsonArgument());
         break;
-      case 'JSON':
-        setFormat(jsonArgument());
-        break;
+      case 'JSON': this.setFormat(this.jsonArgument()); break;
       case 'DELIMITER': {
-        acceptWord('AS');
-        const delimiter = expectString('the delimiter after DELIMITER');
+        this.acceptWord('AS');
+        const delimiter = this.expectString('the delimiter after DELIMITER');
         if ([...delimiter].length !== 1) throw new CopyError('22023', 'COPY delimiter must be a single character');
-        setFormat({ kind: 'delimiter', delimiter });
+        this.setFormat({ kind: 'delimiter', delimiter });
         break;
       }
       default:
-        throw new CopyError('0A000', `the local Redshift stand-in does not support the COPY option ${t.value.toUpperCase()}`);
+        throw new CopyError('0A000', `the local Redshift stand-in does not support the COPY option ${word}`);
     }
+    return true;
   }
+}
 
+/** Exactly one kind of authorization, complete and without empty values. */
+function checkAuthorization(auth: Authorization): RedshiftCopy['authorization'] {
   const kinds = [auth.iamRole !== undefined, auth.accessKeyId !== undefined || auth.secretAccessKey !== undefined, auth.credentials !== undefined]
     .filter(Boolean).length;
   if (kinds === 0) throw new CopyError('42601', 'COPY from S3 needs an authorization: IAM_ROLE, ACCESS_KEY_ID and SECRET_ACCESS_KEY, or CREDENTIALS');
@@ -192,12 +237,7 @@ export function parseRedshiftCopy(sql: string): RedshiftCopy {
   for (const v of [auth.iamRole, auth.accessKeyId, auth.secretAccessKey, auth.credentials]) {
     if (v === '') throw new CopyError('22023', 'COPY authorization values must not be empty');
   }
-  parseS3Url(from);
-  return {
-    table, columns, from, manifest, gzip, region,
-    authorization: auth.iamRole !== undefined ? 'iam_role' : auth.credentials !== undefined ? 'credentials' : 'access_key',
-    format: format ?? { kind: 'delimiter', delimiter: '|' }, // Redshift's default: pipe-delimited text
-  };
+  return auth.iamRole !== undefined ? 'iam_role' : auth.credentials !== undefined ? 'credentials' : 'access_key';
 }
 
 /**
