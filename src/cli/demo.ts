@@ -13,7 +13,7 @@ import { ConnectorError } from '../core/errors.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { putClicks } from '../local/put-clicks.js';
 import { createConsoleLogger } from '../core/logger.js';
-import { Pipeline } from '../supervisor/pipeline.js';
+import { Pipeline, type PipelineStats } from '../supervisor/pipeline.js';
 
 export interface DemoOptions {
   records: number;
@@ -37,18 +37,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`embedded Kinesis at ${kinesis.endpoint}, embedded S3 at ${s3.endpoint}`);
     await createStream(client, STREAM, options.shards);
     say(`stream "${STREAM}" with ${options.shards} shards is ACTIVE; producing ${options.records} click events`);
-    pipeline = new Pipeline({
-      app: 'demo',
-      stream: STREAM,
-      kinesis: { endpoint: kinesis.endpoint },
-      checkpoint: { file: resolve(out, 'checkpoints.json'), intervalMs: 500 },
-      transform: { module: fileURLToPath(new URL('../local/sample-transform.js', import.meta.url)), threads: availableParallelism() },
-      buffer: { maxRecords: 1000, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
-      emitter: { type: 's3', bucket: BUCKET, prefix: 'clicks/', endpoint: s3.endpoint, forcePathStyle: true },
-      deadLetter: { dir: resolve(out, 'dead-letter') },
-      reader: { pollIntervalMs: 250, maxRecordsPerCall: 2000 },
-      shutdownTimeoutMs: 15_000,
-    }, { logger: createConsoleLogger('warn') });
+    pipeline = demoPipeline(out, kinesis.endpoint, s3.endpoint);
     const producedAt = Date.now();
     await putClicks(client, STREAM, options.records, { partitionKey: (i) => `user-${i % (options.shards * 64)}` });
     say(`produced ${options.records} events in ${((Date.now() - producedAt) / 1000).toFixed(1)} s; starting the pipeline`);
@@ -67,23 +56,42 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     clearInterval(progress);
     const stats = await pipeline.stop();
     if (process.stderr.isTTY) process.stderr.write('\n');
-    const objects = await countObjects(s3client);
-    say('');
-    say('demo summary');
-    say(`  records produced         ${options.records}`);
-    say(`  records read             ${stats.recordsRead}`);
-    say(`  records written to S3    ${stats.recordsEmitted}`);
-    say(`  filtered out (bots)      ${stats.recordsFiltered}`);
-    say(`  dead-lettered            ${stats.recordsDeadLettered}`);
-    say(`  S3 objects written       ${objects} (s3://${BUCKET}/clicks/...)`);
-    say(`  throughput               ${Math.round(stats.recordsRead / elapsed)} records/s (${elapsed.toFixed(1)} s from pipeline start to the last checkpoint)`);
-    say(`  restarts                 ${stats.restarts}`);
-    say(`  checkpoints              ${Object.entries(stats.checkpoints).map(([k, v]) => `${k}=${v ? `…${v.slice(-8)}` : 'none'}`).join(', ')}`);
-    say(`  output                   ${s3.directory}/${BUCKET}/clicks/ (the embedded S3's files), checkpoints in ${resolve(out, 'checkpoints.json')}`);
+    printSummary(say, options.records, stats, elapsed, await countObjects(s3client), { s3Dir: s3.directory, out });
   } finally {
     await pipeline?.stop();
     await stack.close();
   }
+}
+
+function demoPipeline(out: string, kinesisEndpoint: string, s3Endpoint: string): Pipeline {
+  return new Pipeline({
+    app: 'demo',
+    stream: STREAM,
+    kinesis: { endpoint: kinesisEndpoint },
+    checkpoint: { file: resolve(out, 'checkpoints.json'), intervalMs: 500 },
+    transform: { module: fileURLToPath(new URL('../local/sample-transform.js', import.meta.url)), threads: availableParallelism() },
+    buffer: { maxRecords: 1000, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
+    emitter: { type: 's3', bucket: BUCKET, prefix: 'clicks/', endpoint: s3Endpoint, forcePathStyle: true },
+    deadLetter: { dir: resolve(out, 'dead-letter') },
+    reader: { pollIntervalMs: 250, maxRecordsPerCall: 2000 },
+    shutdownTimeoutMs: 15_000,
+  }, { logger: createConsoleLogger('warn') });
+}
+
+function printSummary(say: (line: string) => void, produced: number, stats: PipelineStats, elapsed: number, objects: number,
+  where: { s3Dir: string; out: string }): void {
+  say('');
+  say('demo summary');
+  say(`  records produced         ${produced}`);
+  say(`  records read             ${stats.recordsRead}`);
+  say(`  records written to S3    ${stats.recordsEmitted}`);
+  say(`  filtered out (bots)      ${stats.recordsFiltered}`);
+  say(`  dead-lettered            ${stats.recordsDeadLettered}`);
+  say(`  S3 objects written       ${objects} (s3://${BUCKET}/clicks/...)`);
+  say(`  throughput               ${Math.round(stats.recordsRead / elapsed)} records/s (${elapsed.toFixed(1)} s from pipeline start to the last checkpoint)`);
+  say(`  restarts                 ${stats.restarts}`);
+  say(`  checkpoints              ${Object.entries(stats.checkpoints).map(([k, v]) => `${k}=${v ? `…${v.slice(-8)}` : 'none'}`).join(', ')}`);
+  say(`  output                   ${where.s3Dir}/${BUCKET}/clicks/ (the embedded S3's files), checkpoints in ${resolve(where.out, 'checkpoints.json')}`);
 }
 
 function showProgress(pipeline: Pipeline, started: number, total: number): NodeJS.Timeout {
