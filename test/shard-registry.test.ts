@@ -67,8 +67,8 @@ for (const from of STATES) {
       test(`${from} → ${to} throws INVALID_TRANSITION and leaves the state alone`, async (t) => {
         const { registry, entry } = await shardIn(from);
         const err = t.throws(() => registry.transition(entry, to), { instanceOf: ConnectorError });
-        t.is((err as ConnectorError).code, 'INVALID_TRANSITION');
-        t.true(err!.message.includes(entry.shardId) && err!.message.includes(from) && err!.message.includes(to), err!.message);
+        t.is((err).code, 'INVALID_TRANSITION');
+        t.true(err.message.includes(entry.shardId) && err.message.includes(from) && err.message.includes(to), err.message);
         t.is(entry.state, from);
       });
     }

@@ -161,19 +161,11 @@ export class ShardActor {
           ahead = reader.read(this.abort.signal);
           ahead.catch(() => undefined); // surfaces when awaited above
         }
-        if (records.length > 0) {
-          this.stats.read += records.length;
-          this.stats.lastReadAt = Date.now();
-          const step = config.transform.windowRecords;
-          for (let from = 0; from < records.length; from += step) {
-            if (from > 0) await this.waitForCapacity();
-            // Stopping: the rest of this response is not dispatched (nor checkpointed); it is read again next time.
-            if (this.halted) break;
-            this.dispatch(records, from, Math.min(records.length, from + step));
-          }
-        }
+        const whole = await this.dispatchResponse(records);
         if (result.ended) {
-          ended = true;
+          // The shard is finished only when its last response went out whole: a stop in the middle
+          // of it leaves the rest to be read again, so SHARD_END must not be reported.
+          ended = whole;
           break;
         }
         if (records.length === 0) await sleep(config.reader.pollIntervalMs, this.abort.signal);
@@ -186,6 +178,21 @@ export class ShardActor {
       await ahead?.catch(() => undefined);
       await reader.close?.().catch(() => undefined);
     }
+  }
+
+  /** Cuts a response into windows and sends them to the pool; false when a stop cut it short. */
+  private async dispatchResponse(records: readonly SourceRecord[]): Promise<boolean> {
+    if (records.length === 0) return true;
+    this.stats.read += records.length;
+    this.stats.lastReadAt = Date.now();
+    const step = this.deps.config.transform.windowRecords;
+    for (let from = 0; from < records.length; from += step) {
+      if (from > 0) await this.waitForCapacity();
+      // Stopping: the rest of this response is not dispatched (nor checkpointed); it is read again next time.
+      if (this.halted) return false;
+      this.dispatch(records, from, Math.min(records.length, from + step));
+    }
+    return true;
   }
 
   /** Every window dispatched is applied, the rest of the buffer is flushed, every emit lands. */

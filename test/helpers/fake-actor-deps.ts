@@ -173,7 +173,7 @@ export class ControlledTransform {
     const result = this.runner.run(window);
     const call: TransformCall = {
       window, seqs,
-      release: () => { if (!answer.settled) result.then(answer.resolve, answer.reject); },
+      release: () => { if (!answer.settled) result.then((r) => answer.resolve(r), (e: Error) => answer.reject(e)); },
       fail: (err) => { if (!answer.settled) answer.reject(err); },
       get answered() { return answer.settled; },
     };
