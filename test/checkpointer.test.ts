@@ -165,3 +165,20 @@ test('concurrent commitAll calls are serialised: never two writes for one shard 
   t.deepEqual(store.writes.filter((w) => w.shardId === 'shardId-a').map((w) => w.value), ['100', '300']);
   t.deepEqual(store.writes.filter((w) => w.shardId === 'shardId-b').map((w) => w.value), ['100', '300']);
 });
+
+test('a commit of one shard during a round waits for the round\'s write of it, and the same position is not written twice', async (t) => {
+  const store = new MemoryCheckpointStore({}, true);
+  const registry = await registryOf(store, 'shardId-a');
+  const cp = new Checkpointer(store, capturingLogger(), () => {});
+  const a = registry.get('shardId-a')!;
+  registry.advance(a, '100');
+  const round = cp.commitAll(() => registry.values());
+  const restartCommit = cp.commit(a); // as the supervisor does before restarting a failed actor
+  await until(() => store.held.length === 1, 'the round\'s write');
+  t.is(store.maxInFlightPerShard, 1);
+  store.held[0].resolve();
+  await Promise.all([round, restartCommit]);
+  t.is(store.held.length, 1, 'the second commit found the position committed and wrote nothing');
+  t.deepEqual(store.writes.map((w) => w.value), ['100']);
+  t.is(cp.written, 1);
+});

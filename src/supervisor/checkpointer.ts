@@ -11,6 +11,7 @@ import type { ShardEntry } from './shard-registry.js';
 
 export class Checkpointer {
   private committing: Promise<void> | undefined;
+  private readonly writing = new Map<string, Promise<void>>();
   /** Checkpoints written since start. */
   written = 0;
 
@@ -21,8 +22,20 @@ export class Checkpointer {
     private readonly onFinished: (s: ShardEntry) => void,
   ) {}
 
-  /** Writes one shard's position if it moved past the committed one. */
-  async commit(s: ShardEntry): Promise<void> {
+  /** Writes one shard's position if it moved past the committed one; one write per shard at a time. */
+  commit(s: ShardEntry): Promise<void> {
+    // A restart's commit and a round's commit of the same shard must not overlap: both would write
+    // (and count) the same position.
+    const previous = this.writing.get(s.shardId);
+    const next = previous ? previous.then(() => this.write(s)) : this.write(s);
+    this.writing.set(s.shardId, next);
+    void next.finally(() => {
+      if (this.writing.get(s.shardId) === next) this.writing.delete(s.shardId);
+    });
+    return next;
+  }
+
+  private async write(s: ShardEntry): Promise<void> {
     const target = s.position;
     if (target === null || target === s.committed) return;
     try {
