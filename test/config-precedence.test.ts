@@ -28,6 +28,7 @@ const cases: Array<[string, Record<string, unknown>, Record<string, string>, str
   ['a missing key id before a malformed secret', { emitter: { ...redshift, secretAccessKey: '' } }, {}, 'emitter.accessKeyId must be a non-empty string, got undefined'],
   ['the S3 options before the authorization', { emitter: { ...redshift, bucket: 'Bad_Bucket' } }, {}, 'emitter.bucket'],
   ['a bad REDIS_URL where checkpoint.redis is', { checkpoint: { intervalMs: 0 } }, { REDIS_URL: 'http://u:pw@x' }, 'REDIS_URL must use redis: or rediss:, got "http://u:***@x/"'],
+  ['a bad REDIS_URL before a fractional checkpoint.intervalMs', { checkpoint: { intervalMs: 1.5 } }, { REDIS_URL: 'ftp://h' }, 'REDIS_URL must use redis: or rediss:'],
   ['REDIS_URL not read when a file is named', { checkpoint: { file: './cp.json', intervalMs: 0 } }, { REDIS_URL: 'http://u:pw@x' }, 'checkpoint.intervalMs'],
   ['a bad REDSHIFT_URL where emitter.url is', { emitter: { ...redshift, url: undefined, iamRole: role, table: '' } }, { REDSHIFT_URL: 'mysql://u:pw@h/db' },
     'REDSHIFT_URL must use postgres: or postgresql:, got "mysql://u:***@h/db"'],

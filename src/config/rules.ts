@@ -47,11 +47,13 @@ export function text() {
   return z.string(error).min(1, error).refine(isNonEmptyString, error);
 }
 
-/** An integer in [min, max]. */
+/**
+ * An integer in [min, max]. (Not zod's `.int()`: its refusal stops the rules across a section's
+ * options that must run even when an option is bad; the JSON Schema still says "integer".)
+ */
 export function integer(min = 1, max = Number.MAX_SAFE_INTEGER) {
   const error = says((value) => integerMessage(value, min, max));
-  const number = z.number(error).int(error).min(min, error);
-  return max < Number.MAX_SAFE_INTEGER ? number.max(max, error) : number;
+  return z.number(error).refine(Number.isInteger, error).min(min, error).max(max, error).meta({ type: 'integer' });
 }
 
 /** `true` or `false`. */
