@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
 import { CheckpointError } from '../core/errors.js';
-import { redactUrl } from '../config/config.js';
+import { redactUrl } from '../config/url-rules.js';
 
 const SET_SCRIPT = readFileSync(new URL('./checkpoint-set.lua', import.meta.url), 'utf8');
 

@@ -1,9 +1,12 @@
 /** Builds the emitter that `emitter.type` names, loading only the modules that emitter needs. */
 import type { ResolvedConfig } from '../config/config.js';
 import type { Emitter } from './emitter.js';
-import type { S3EmitterOptions } from './s3/s3-emitter.js';
+import type { ResolvedS3EmitterConfig } from './s3/s3-options.js';
+import type { S3TargetOptions } from './s3/s3-target-options.js';
 
-async function s3Options(c: { bucket: string; prefix: string; gzip: boolean; region: string; endpoint?: string; forcePathStyle: boolean }): Promise<S3EmitterOptions> {
+type ResolvedS3Target = Omit<ResolvedS3EmitterConfig, 'type' | 'threads'>;
+
+async function s3Options(c: ResolvedS3Target): Promise<S3TargetOptions> {
   const { createS3Client } = await import('../aws/s3-client.js');
   return {
     client: createS3Client({ region: c.region, endpoint: c.endpoint, forcePathStyle: c.forcePathStyle }),

@@ -7,6 +7,7 @@ import { sequenceNumberAt, type Batch } from '../../core/batch.js';
 import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
+import { isPartitionKey, partitionKeyMessage } from './kinesis-options.js';
 
 /** PutRecords limits: entries per request, bytes per request and per record (data plus partition key). */
 export const PUT_RECORDS_MAX_ENTRIES = 500;
@@ -63,8 +64,8 @@ export class KinesisEmitter implements Emitter {
   constructor(private readonly options: KinesisEmitterOptions) {
     if (!isStreamName(options.stream)) throw new ConfigError('stream', `must be ${STREAM_NAME_RULE}, got ${show(options.stream)}`);
     this.partitionKey = options.partitionKey ?? KINESIS_EMITTER_DEFAULTS.partitionKey;
-    if (this.partitionKey !== 'sequence' && this.partitionKey !== 'source-shard') {
-      throw new ConfigError('partitionKey', `must be "sequence" or "source-shard", got ${show(options.partitionKey)}`);
+    if (!isPartitionKey(this.partitionKey)) {
+      throw new ConfigError('partitionKey', partitionKeyMessage(options.partitionKey));
     }
   }
 

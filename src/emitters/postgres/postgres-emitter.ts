@@ -9,7 +9,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { sequenceNumberAt, type Batch } from '../../core/batch.js';
 import type { Emitter } from '../emitter.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
+import { isTableName } from '../../config/rules.js';
 import { quoteIdent } from '../sql.js';
+import { KEY_COLUMNS, columnMappingProblem } from './postgres-options.js';
 
 export interface PostgresEmitterOptions {
   /** A libpq-style URL, such as `postgres://user@host:5432/db`. */
@@ -37,8 +39,6 @@ export interface PostgresEmitterOptions {
 
 export const POSTGRES_EMITTER_DEFAULTS = { maxConnections: 4, connectTimeoutMs: 10_000 };
 
-/** The two key columns every target table has; they are filled from the batch, never from the record. */
-const KEY_COLUMNS = ['shard_id', 'sequence_number'] as const;
 /** The per-transaction staging table (a temporary table lives in its own session's schema). */
 const STAGING = 'kinesis_connectors_staging';
 /** The COPY line in an error's context (which can also hold other lines, such as a JSON parser's). */
@@ -86,7 +86,7 @@ export class PostgresEmitter implements Emitter {
     if (typeof options.connectionString !== 'string' || options.connectionString.length === 0) {
       throw new ConfigError('connectionString', `must be a non-empty PostgreSQL URL, got ${show(options.connectionString)}`);
     }
-    if (typeof options.table !== 'string' || options.table.length === 0 || options.table.split('.').some((p) => p.length === 0) || options.table.includes('\0')) {
+    if (!isTableName(options.table)) {
       throw new ConfigError('table', `must be a table name, optionally schema-qualified ("schema.table"), got ${show(options.table)}`);
     }
     this.table = quoteIdent(options.table);
@@ -218,18 +218,9 @@ function validateColumns(columns: Record<string, string>): Array<{ column: strin
   }
   const entries = Object.entries(columns);
   if (entries.length === 0) throw new ConfigError('columns', 'must map at least one column (or be left out to store whole records in "data")');
-  return entries.map(([column, field]) => {
-    if (column.length === 0 || column.includes('.') || column.includes('\0')) {
-      throw new ConfigError(`columns`, `keys must be plain column names (no dots), got ${show(column)}`);
-    }
-    if ((KEY_COLUMNS as readonly string[]).includes(column)) {
-      throw new ConfigError(`columns.${column}`, 'is filled from the batch (source shard and sequence number) and cannot be mapped');
-    }
-    if (typeof field !== 'string' || field.split('.').some((part) => part.length === 0)) {
-      throw new ConfigError(`columns.${column}`, `must be a JSON field name or dotted path such as "user.id", got ${show(field)}`);
-    }
-    return { column, path: field.split('.') };
-  });
+  const problem = columnMappingProblem(columns);
+  if (problem) throw new ConfigError(problem.column === undefined ? 'columns' : `columns.${problem.column}`, problem.message);
+  return entries.map(([column, field]) => ({ column, path: field.split('.') }));
 }
 
 function countNewlines(text: string): number {

@@ -2,40 +2,24 @@
  * RedshiftBasicEmitter: stores each batch in S3 (with {@link S3Emitter}, at its deterministic key) and
  * loads that object into a Redshift table with `COPY ... FROM 's3://...'`.
  *
- * This module also holds what the Redshift emitters share: the options' types, the COPY statement
- * (built with quoted identifiers and literals, and a copy of it with the authorization redacted),
- * the connection pool with error wrapping, and the option checks.
+ * This module also holds what the Redshift emitters share: the COPY statement (built with quoted
+ * identifiers and literals, and a copy of it with the authorization redacted) and the connection
+ * pool with error wrapping. Their options' types and rules are in `redshift-options.ts`,
+ * `redshift-rules.ts` and `check-redshift-options.ts`.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import type { Batch } from '../../core/batch.js';
 import type { Emitter } from '../emitter.js';
-import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
+import { EmitError, describeError, isRetriable } from '../../core/errors.js';
 import { S3Emitter } from '../s3/s3-emitter.js';
+import type { S3TargetOptions } from '../s3/s3-target-options.js';
 import { quoteIdent, quoteLiteral } from '../sql.js';
-
-/** How Redshift reads S3: an IAM role attached to the cluster, or an access key pair. */
-export type RedshiftAuthorization = { iamRole: string } | { accessKeyId: string; secretAccessKey: string };
-
-/**
- * The data format of the loaded files: `'json-auto'` (one JSON object per line, keys matched to
- * column names), `{ jsonPaths }` (the S3 URL of a jsonpaths file mapping JSON paths to the columns
- * in order) or `{ delimiter }` (one character between fields).
- */
-export type RedshiftFormat = 'json-auto' | { jsonPaths: string } | { delimiter: string };
-
-export interface RedshiftS3Options {
-  client: S3Client;
-  bucket: string;
-  /** Key prefix, such as "clicks/". @defaultValue '' */
-  prefix?: string;
-  /** The loaded files are gzip-compressed (COPY ... GZIP). @defaultValue false */
-  gzip?: boolean;
-}
+import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
+import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
 
 export interface RedshiftBasicEmitterOptions {
   /** Where each batch is stored before it is loaded; the emitter owns the client and destroys it on close. */
-  s3: RedshiftS3Options;
+  s3: S3TargetOptions;
   /** PostgreSQL-protocol connection string of the cluster, such as `postgres://user:pw@host:5439/db`. */
   connectionString: string;
   /** The table rows are loaded into; `schema.table` is allowed. */
@@ -176,72 +160,6 @@ export class RedshiftSql {
     return this.closing;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Option checks shared by the Redshift emitters.
-
-
-export function checkName(path: string, value: unknown): void {
-  if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {
-    throw new ConfigError(path, `must be a non-empty table or column name, got ${show(value)}`);
-  }
-}
-
-function checkLiteral(path: string, value: unknown, secret: boolean): void {
-  const shown = secret ? (typeof value === 'string' ? 'a string that is empty or has a backslash or NUL' : typeof value) : show(value);
-  if (typeof value !== 'string' || value === '' || value.includes('\\') || value.includes('\0')) {
-    throw new ConfigError(path, `must be a non-empty string without backslashes, got ${shown}`);
-  }
-}
-
-/** Checks the options both Redshift emitters take. */
-export function checkRedshiftOptions(options: {
-  s3?: Partial<RedshiftS3Options>; connectionString?: unknown; columns?: unknown;
-  authorization?: unknown; format?: unknown; region?: unknown;
-}): void {
-  const s3 = options.s3;
-  if (s3 === null || typeof s3 !== 'object') throw new ConfigError('s3', `must be an object { client, bucket, prefix?, gzip? }, got ${show(s3)}`);
-  if (s3.client === null || typeof s3.client !== 'object' || typeof (s3.client as { send?: unknown }).send !== 'function') {
-    throw new ConfigError('s3.client', 'must be an S3Client');
-  }
-  if (typeof s3.bucket !== 'string' || s3.bucket === '') throw new ConfigError('s3.bucket', `must be a non-empty string, got ${show(s3.bucket)}`);
-  if (s3.prefix !== undefined && typeof s3.prefix !== 'string') throw new ConfigError('s3.prefix', `must be a string, got ${show(s3.prefix)}`);
-  if (s3.gzip !== undefined && typeof s3.gzip !== 'boolean') throw new ConfigError('s3.gzip', `must be true or false, got ${show(s3.gzip)}`);
-  if (typeof options.connectionString !== 'string' || options.connectionString === '') {
-    // Not shown: it may hold a password.
-    throw new ConfigError('connectionString', `must be a non-empty string, got ${typeof options.connectionString === 'string' ? 'an empty string' : typeof options.connectionString}`);
-  }
-  if (options.columns !== undefined) {
-    if (!Array.isArray(options.columns) || options.columns.length === 0) throw new ConfigError('columns', `must be a non-empty array of column names, got ${show(options.columns)}`);
-    options.columns.forEach((c, i) => checkName(`columns[${i}]`, c));
-  }
-  const auth = options.authorization as Record<string, unknown> | null | undefined;
-  if (auth !== null && typeof auth === 'object' && 'iamRole' in auth && !('accessKeyId' in auth) && !('secretAccessKey' in auth)) {
-    checkLiteral('authorization.iamRole', auth.iamRole, false);
-  } else if (auth !== null && typeof auth === 'object' && 'accessKeyId' in auth && 'secretAccessKey' in auth && !('iamRole' in auth)) {
-    checkLiteral('authorization.accessKeyId', auth.accessKeyId, true);
-    checkLiteral('authorization.secretAccessKey', auth.secretAccessKey, true);
-  } else {
-    throw new ConfigError('authorization', 'must be { iamRole } or { accessKeyId, secretAccessKey }');
-  }
-  const format = options.format as Record<string, unknown> | string | null | undefined;
-  if (format === undefined || format === 'json-auto') {
-    // the default
-  } else if (format !== null && typeof format === 'object' && 'jsonPaths' in format) {
-    checkLiteral('format.jsonPaths', format.jsonPaths, false);
-    if (!String(format.jsonPaths).startsWith('s3://')) throw new ConfigError('format.jsonPaths', `must be an s3:// URL, got ${show(format.jsonPaths)}`);
-  } else if (format !== null && typeof format === 'object' && 'delimiter' in format) {
-    const d = format.delimiter;
-    if (typeof d !== 'string' || [...d].length !== 1 || d === '\\' || d === '\0' || d === '\n') {
-      throw new ConfigError('format.delimiter', `must be one character (not a backslash or newline), got ${show(d)}`);
-    }
-  } else {
-    throw new ConfigError('format', `must be "json-auto", { jsonPaths } or { delimiter }, got ${show(format)}`);
-  }
-  if (options.region !== undefined) checkLiteral('region', options.region, false);
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /**
  * Stores each batch in S3 and loads it with `COPY <table> [(columns)] FROM '<object URL>'

@@ -7,11 +7,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sequenceNumberAt, type Batch } from '../../core/batch.js';
 import type { Emitter } from '../emitter.js';
 import { ConfigError, EmitError, describeError, isRetriable } from '../../core/errors.js';
-import {
-  REDSHIFT_DEFAULTS, RedshiftSql, checkName, checkRedshiftOptions, copyStatement,
-  type RedshiftAuthorization, type RedshiftFormat, type RedshiftS3Options,
-} from './redshift-basic-emitter.js';
+import { REDSHIFT_DEFAULTS, RedshiftSql, copyStatement } from './redshift-basic-emitter.js';
+import type { S3TargetOptions } from '../s3/s3-target-options.js';
 import { quoteIdent } from '../sql.js';
+import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
+import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
 
 export { createFileTableSql } from './redshift-basic-emitter.js';
 
@@ -21,7 +21,7 @@ export interface RedshiftManifestEmitterOptions {
    * <firstSeq>-<lastSeq>.manifest`); `gzip` says whether the listed files are gzip-compressed. The
    * emitter owns the client and destroys it on close.
    */
-  s3: RedshiftS3Options;
+  s3: S3TargetOptions;
   /** PostgreSQL-protocol connection string of the cluster. */
   connectionString: string;
   /** The table the files' rows are loaded into; `schema.table` is allowed. */

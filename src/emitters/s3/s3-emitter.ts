@@ -1,21 +1,16 @@
 /** S3Emitter: one object per batch at a deterministic key, so a re-emitted batch overwrites itself. */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Batch } from '../../core/batch.js';
 import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
+import type { S3TargetOptions } from './s3-target-options.js';
 
 const gzip = promisify(gzipCb);
 
-export interface S3EmitterOptions {
-  client: S3Client;
-  bucket: string;
-  /** Key prefix, such as "clicks/". @defaultValue '' */
-  prefix?: string;
-  /** Compress each object and append ".gz" to its key. @defaultValue false */
-  gzip?: boolean;
-}
+/** The S3 target: client, bucket, key prefix and gzip (see {@link S3TargetOptions}). */
+export type S3EmitterOptions = S3TargetOptions;
 
 export class S3Emitter implements Emitter {
   constructor(private readonly options: S3EmitterOptions) {}

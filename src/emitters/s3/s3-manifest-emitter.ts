@@ -8,11 +8,12 @@ import type { Batch } from '../../core/batch.js';
 import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
-import { S3Emitter, type S3EmitterOptions } from './s3-emitter.js';
+import { S3Emitter } from './s3-emitter.js';
+import type { S3TargetOptions } from './s3-target-options.js';
 
 export interface S3ManifestEmitterOptions {
   /** Where the batches go, as for S3Emitter; this emitter owns the client and destroys it on `close()`. */
-  s3: S3EmitterOptions;
+  s3: S3TargetOptions;
   /** The client for the manifest stream; owned and destroyed on `close()` like the S3 client. */
   kinesis: KinesisClient;
   /** The stream that receives one record per stored object: its `s3://bucket/key` URL. */

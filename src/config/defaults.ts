@@ -1,0 +1,17 @@
+/** Every default of the config file in one place. */
+import { availableParallelism } from 'node:os';
+
+export const DEFAULTS = {
+  kinesis: { region: 'us-east-1', maxAttempts: 5 },
+  startPosition: 'TRIM_HORIZON',
+  checkpoint: { file: './checkpoints.json', intervalMs: 1000 },
+  transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4, timeoutMs: 60_000 },
+  buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
+  emitter: { type: 'file', dir: './output', prefix: '', gzip: false, threads: 1 },
+  deadLetter: { dir: './dead-letter' },
+  reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 1000, maxBytesInFlight: 32 * 1024 * 1024 },
+  shards: { discoveryIntervalMs: 10_000 },
+  restart: { baseMs: 500, maxMs: 30_000, maxRestarts: 10, windowMs: 60_000, slowRetryMs: 60_000 },
+  shutdownTimeoutMs: 30_000,
+  logLevel: 'info',
+} as const;

@@ -1,0 +1,52 @@
+/**
+ * The config file's schema: the top-level options and sections, composed from `sections.ts` and
+ * the emitters' options. Its input type is what a user writes; its output, the resolved config.
+ */
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+import { emitterSchema } from './emitter-schema.js';
+import { show, stringMessage } from './messages.js';
+import { section } from './object-rules.js';
+import type { OptionsContext } from './options-context.js';
+import { integer, says, streamName, text } from './rules.js';
+import {
+  bufferSection, checkpointSection, deadLetterSection, kinesisSection, logLevel, readerSection, restartSection, shardsSection,
+  sourceSection, startPosition, transformSection,
+} from './sections.js';
+
+export function configSchema(context: OptionsContext) {
+  const shape = {
+    /** Application name: the first part of every checkpoint key. */
+    app: text().refine((app) => !/[:\s]/.test(app), says((value) => `must not contain ':' or spaces, got ${show(value)}`)),
+    /** Kinesis stream name. */
+    stream: streamName(),
+    kinesis: kinesisSection(context).prefault({}),
+    /** @defaultValue 'TRIM_HORIZON' */
+    startPosition: startPosition.default(DEFAULTS.startPosition),
+    checkpoint: checkpointSection(context).prefault({}),
+    transform: transformSection(context).prefault({}),
+    buffer: bufferSection.prefault({}),
+    /** @defaultValue `{ "type": "file" }` */
+    emitter: emitterSchema(context).prefault({ type: DEFAULTS.emitter.type }),
+    deadLetter: deadLetterSection(context).prefault({}),
+    reader: readerSection.prefault({}),
+    shards: shardsSection.prefault({}),
+    restart: restartSection.prefault({}),
+    /** @defaultValue `{ "type": "kinesis" }` */
+    source: sourceSection(context).prefault({ type: 'kinesis' }),
+    /** Bound on the whole graceful shutdown. @defaultValue 30000 */
+    shutdownTimeoutMs: integer().default(DEFAULTS.shutdownTimeoutMs),
+    /** @defaultValue 'info' */
+    logLevel: logLevel.default(DEFAULTS.logLevel),
+    /** The JSON Schema the file follows, for editors. Accepted and not read: not listed among the options. */
+    $schema: z.string(says(stringMessage)).optional(),
+  };
+  const options = Object.keys(shape).filter((key) => key !== '$schema');
+  return section(shape, options).transform(({ $schema: _schema, ...config }) => config);
+}
+
+/** What a user writes: a JSON file, a JS module's default export or the object given to `new Pipeline`. */
+export type PipelineOptions = z.input<ReturnType<typeof configSchema>>;
+
+/** The configuration after defaults and validation: every field present, every path absolute. */
+export type ResolvedConfig = z.output<ReturnType<typeof configSchema>>;

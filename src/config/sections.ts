@@ -1,0 +1,123 @@
+/**
+ * The top-level sections of the config file, each a schema of its options with their defaults
+ * (see `defaults.ts`), resolved against the config file's folder and the environment.
+ */
+import { z } from 'zod';
+import { LOG_LEVELS } from '../core/logger.js';
+import { DEFAULTS } from './defaults.js';
+import { mustBeMessage } from './messages.js';
+import { EVEN_WITH_BAD_OPTIONS, section, typedUnion } from './object-rules.js';
+import { awsRegion, type OptionsContext } from './options-context.js';
+import { inFolder, integer, oneOf, says, text } from './rules.js';
+import { HTTP_PROTOCOLS, REDIS_PROTOCOLS, url, urlFromEnv } from './url-rules.js';
+
+export function kinesisSection(context: OptionsContext) {
+  return section({
+    /** @defaultValue $AWS_REGION, else 'us-east-1' */
+    region: text().default(awsRegion(context)),
+    /** A Kinesis-compatible endpoint, such as a local server. @defaultValue AWS */
+    endpoint: url(HTTP_PROTOCOLS).optional(),
+    /** Attempts of each Kinesis call (the SDK's retries). @defaultValue 5 */
+    maxAttempts: integer().default(DEFAULTS.kinesis.maxAttempts),
+  });
+}
+
+function isStartPosition(value: string): boolean {
+  return value === 'TRIM_HORIZON' || value === 'LATEST' || (/^\d{4}-\d{2}-\d{2}T/.test(value) && Number.isFinite(Date.parse(value)));
+}
+
+/** Where a shard without a checkpoint starts: `TRIM_HORIZON`, `LATEST` or an ISO timestamp. */
+export const startPosition = text()
+  .refine(isStartPosition, says((value) => mustBeMessage('"TRIM_HORIZON", "LATEST" or an ISO timestamp', value)));
+
+/** Checkpoint store: Redis when `redis` is set (or, when neither is, `$REDIS_URL`), else a file. */
+export function checkpointSection(context: OptionsContext) {
+  return section({
+    /** `redis://[user:pass@]host:port[/db]`, or `rediss://` for TLS. */
+    redis: url(REDIS_PROTOCOLS).optional(),
+    /** The checkpoint file, relative to the config file's folder. @defaultValue './checkpoints.json' */
+    file: text().optional().meta({ default: DEFAULTS.checkpoint.file }),
+    /** How often checkpoints are written. @defaultValue 1000 */
+    intervalMs: integer().default(DEFAULTS.checkpoint.intervalMs),
+  }).superRefine(({ redis, file }, ctx) => {
+    // $REDIS_URL stands in for `redis`, so it is judged where `redis` is, before the options after it.
+    if (redis === undefined && file === undefined) urlFromEnv(context.env, 'REDIS_URL', REDIS_PROTOCOLS, ctx, { path: ['redis'], outranks: ['intervalMs'] });
+  }, EVEN_WITH_BAD_OPTIONS).transform(({ redis, file, intervalMs }) => ({
+    redis: redis ?? (file === undefined ? context.env.REDIS_URL || undefined : undefined),
+    file: inFolder(context.baseDir)(file ?? DEFAULTS.checkpoint.file),
+    intervalMs,
+  }));
+}
+
+export function transformSection(context: OptionsContext) {
+  return section({
+    /** The transform module, relative to the config file's folder. @defaultValue none: records pass through */
+    module: text().transform(inFolder(context.baseDir)).optional(),
+    /** Pool threads. @defaultValue the number of cores */
+    threads: integer(1, 256).optional(),
+    /** Records per window sent to the pool. @defaultValue 500 */
+    windowRecords: integer(1, 10_000).default(DEFAULTS.transform.windowRecords),
+    /** Windows per shard in the pool at once. @defaultValue 4 */
+    windowsInFlight: integer(1, 64).default(DEFAULTS.transform.windowsInFlight),
+    /** A window not transformed by then fails its actor. @defaultValue 60000 */
+    timeoutMs: integer().default(DEFAULTS.transform.timeoutMs),
+  }).transform(({ threads, ...rest }) => ({ ...rest, threads: threads ?? DEFAULTS.transform.threads }));
+}
+
+export const bufferSection = section({
+  /** Flush when a batch holds this many records. @defaultValue 500 */
+  maxRecords: integer().default(DEFAULTS.buffer.maxRecords),
+  /** Flush before a batch would pass this many bytes. @defaultValue 1048576 */
+  maxBytes: integer().default(DEFAULTS.buffer.maxBytes),
+  /** Flush this long after a batch's first record arrived. @defaultValue 1000 */
+  maxAgeMs: integer().default(DEFAULTS.buffer.maxAgeMs),
+});
+
+export function deadLetterSection(context: OptionsContext) {
+  return section({
+    /** Folder of the dead-letter NDJSON files. @defaultValue './dead-letter' */
+    dir: text().default(DEFAULTS.deadLetter.dir).transform(inFolder(context.baseDir)),
+  });
+}
+
+export const readerSection = section({
+  /** GetRecords `Limit`. @defaultValue 10000 */
+  maxRecordsPerCall: integer(1, 10_000).default(DEFAULTS.reader.maxRecordsPerCall),
+  /** Wait after an empty GetRecords. @defaultValue 1000 */
+  pollIntervalMs: integer(0).default(DEFAULTS.reader.pollIntervalMs),
+  /** Per shard: raw bytes in the pool plus batches being emitted before reading pauses. @defaultValue 33554432 */
+  maxBytesInFlight: integer().default(DEFAULTS.reader.maxBytesInFlight),
+});
+
+export const shardsSection = section({
+  /** How often new shards are looked for. @defaultValue 10000 */
+  discoveryIntervalMs: integer().default(DEFAULTS.shards.discoveryIntervalMs),
+  /** Threads hosting shard actors. @defaultValue min(shards, cores) */
+  hostThreads: integer(1, 256).optional(),
+});
+
+export const restartSection = section({
+  /** Backoff of actor restarts: first delay. @defaultValue 500 */
+  baseMs: integer().default(DEFAULTS.restart.baseMs),
+  /** Backoff of actor restarts: longest delay, at least `baseMs`. @defaultValue 30000 */
+  maxMs: integer().default(DEFAULTS.restart.maxMs),
+  /** Restart budget per window. @defaultValue 10 */
+  maxRestarts: integer().default(DEFAULTS.restart.maxRestarts),
+  /** @defaultValue 60000 */
+  windowMs: integer().default(DEFAULTS.restart.windowMs),
+  /** Delay of restarts once the budget is spent. @defaultValue 60000 */
+  slowRetryMs: integer().default(DEFAULTS.restart.slowRetryMs),
+}).superRefine(({ baseMs, maxMs }, ctx) => {
+  if (maxMs < baseMs) ctx.addIssue({ code: 'custom', path: ['maxMs'], message: `must be >= restart.baseMs (${baseMs}), got ${maxMs}`, input: maxMs });
+});
+
+/** Where records come from: Kinesis, or NDJSON files replayed one per shard (`<dir>/<shardId>.ndjson`). */
+export function sourceSection(context: OptionsContext) {
+  return typedUnion([
+    section({ type: z.literal('kinesis') }),
+    section({ type: z.literal('files'), dir: text().transform(inFolder(context.baseDir)) }),
+  ], (value) => mustBeMessage('"kinesis" or "files"', value));
+}
+
+/** The built-in logger's level. */
+export const logLevel = oneOf(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`);

@@ -1,0 +1,12 @@
+/** The `s3` emitter's config-file options: one object per batch in a bucket. */
+import type { z } from 'zod';
+import { emitterVariant } from '../../config/emitter-variant.js';
+import type { OptionsContext } from '../../config/options-context.js';
+import { S3_TARGET_OPTIONS, resolveS3Target, s3TargetShape } from './s3-target-options.js';
+
+export function s3EmitterSchema(context: OptionsContext) {
+  return emitterVariant('s3', s3TargetShape(context), S3_TARGET_OPTIONS).transform(resolveS3Target);
+}
+
+export type S3EmitterConfig = z.input<ReturnType<typeof s3EmitterSchema>>;
+export type ResolvedS3EmitterConfig = z.output<ReturnType<typeof s3EmitterSchema>>;
