@@ -37,6 +37,6 @@ const cases: Array<[string, Record<string, unknown>, Record<string, string>, str
 for (const [name, extra, env, message] of cases) {
   test(`first problem: ${name}`, (t) => {
     const err = t.throws(() => resolveConfig({ ...base, ...extra }, { baseDir: '/srv/app', env }), { instanceOf: ConfigError });
-    t.true(err!.message.startsWith(message), `got: ${err!.message}`);
+    t.true(err.message.startsWith(message), `got: ${err.message}`);
   });
 }

@@ -86,8 +86,8 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
 for (const [name, extra, message] of bad) {
   test(`config error: ${name}`, (t) => {
     const err = t.throws(() => resolve(extra), { instanceOf: ConfigError });
-    t.true(err!.message.startsWith(message), `got: ${err!.message}`);
-    t.is(err!.code, 'CONFIG_INVALID');
+    t.true(err.message.startsWith(message), `got: ${err.message}`);
+    t.is(err.code, 'CONFIG_INVALID');
   });
 }
 

@@ -131,11 +131,11 @@ test('an entry that keeps failing ends in a retriable EmitError naming the strea
   const { stream, proxy, emitter } = await setup(t, 1, (entry) => numberOf(entry.data) === 7);
   const seq = seqs(20);
   const err = await t.throwsAsync(emitWithRetry(emitter, makeBatch(lines(20), seq), { attempts: 3, backoff: FAST }), { instanceOf: EmitError });
-  t.true(err!.retriable, 'throttling is worth retrying later');
-  t.true(err!.message.includes(stream), err!.message);
-  t.true(err!.message.includes(FAIL_CODE), err!.message);
-  t.true(err!.message.includes(seq[7]), err!.message);
-  t.regex(err!.message, /after 3 attempts/);
+  t.true(err.retriable, 'throttling is worth retrying later');
+  t.true(err.message.includes(stream), err.message);
+  t.true(err.message.includes(FAIL_CODE), err.message);
+  t.true(err.message.includes(seq[7]), err.message);
+  t.regex(err.message, /after 3 attempts/);
   t.deepEqual(proxy.calls.map((c) => c.entries.length), [20, 1, 1], 'only the failing entry was retried, 3 tries in all');
   const landed = (await readStream(stream)).map((r) => numberOf(r.data)).sort((a, b) => a - b);
   t.deepEqual(landed, Array.from({ length: 20 }, (_, i) => i).filter((n) => n !== 7), 'the other records were stored once');
@@ -148,10 +148,10 @@ test('a record over 1 MiB (data plus partition key) is a non-retriable EmitError
   const fits = 'a'.repeat(PUT_RECORD_MAX_BYTES - keyBytes);
   const tooBig = 'b'.repeat(PUT_RECORD_MAX_BYTES - keyBytes + 1);
   const err = await t.throwsAsync(emitter.emit(makeBatch(['{"n":0}', fits, tooBig], seq)), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.true(err!.message.includes(seq[2]), err!.message);
-  t.false(err!.message.includes(seq[1]), 'the record exactly at the limit is not the one named');
-  t.true(err!.message.includes(stream), err!.message);
+  t.false(err.retriable);
+  t.true(err.message.includes(seq[2]), err.message);
+  t.false(err.message.includes(seq[1]), 'the record exactly at the limit is not the one named');
+  t.true(err.message.includes(stream), err.message);
   t.is(proxy.calls.length, 0, 'the batch was refused before any record was sent');
 
   // The record exactly at the limit goes through on its own.
@@ -187,15 +187,15 @@ test('a missing target stream is a non-retriable EmitError naming the stream', a
   const emitter = new KinesisEmitter({ client: createKinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint }), stream: 'no-such-target' });
   t.teardown(async () => { await emitter.close(); await proxy.close(); });
   const err = await t.throwsAsync(emitWithRetry(emitter, makeBatch(lines(3), seqs(3)), { backoff: FAST }), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.regex(err!.message, /stream no-such-target failed: ResourceNotFoundException/);
+  t.false(err.retriable);
+  t.regex(err.message, /stream no-such-target failed: ResourceNotFoundException/);
   t.is(proxy.calls.length, 1, 'not retried');
 });
 
 test('options are validated with messages naming the option', (t) => {
   const client = createKinesisClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
   t.teardown(() => client.destroy());
-  const bad = (options: Partial<KinesisEmitterOptions>) => () => new KinesisEmitter({ client, stream: 'ok', ...options } as KinesisEmitterOptions);
+  const bad = (options: Partial<KinesisEmitterOptions>) => () => new KinesisEmitter({ client, stream: 'ok', ...options });
   t.throws(bad({ stream: 'no spaces' }), { message: 'stream must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "no spaces"' });
   t.throws(bad({ partitionKey: 'random' as 'sequence' }), { message: 'partitionKey must be "sequence" or "source-shard", got "random"' });
   t.notThrows(bad({ partitionKey: 'source-shard' }));

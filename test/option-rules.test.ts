@@ -7,8 +7,8 @@ import { resolveConfig } from '../src/config/config.js';
 import { ConfigError } from '../src/core/errors.js';
 import { KinesisEmitter, type KinesisEmitterOptions } from '../src/emitters/kinesis/kinesis-emitter.js';
 import { PostgresEmitter, type PostgresEmitterOptions } from '../src/emitters/postgres/postgres-emitter.js';
-import { RedshiftBasicEmitter, type RedshiftBasicEmitterOptions } from '../src/emitters/redshift/redshift-basic-emitter.js';
-import { RedshiftManifestEmitter, type RedshiftManifestEmitterOptions } from '../src/emitters/redshift/redshift-manifest-emitter.js';
+import { RedshiftBasicEmitter } from '../src/emitters/redshift/redshift-basic-emitter.js';
+import { RedshiftManifestEmitter } from '../src/emitters/redshift/redshift-manifest-emitter.js';
 
 const role = 'arn:aws:iam::123456789012:role/loader';
 const pgUrl = 'postgres://u@127.0.0.1:9/db';
@@ -38,7 +38,7 @@ function construct(make: () => { close(): Promise<void> }): string | undefined {
 function redshiftBasic(options: Record<string, unknown>): string | undefined {
   const client = createS3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
   const message = construct(() => new RedshiftBasicEmitter({ s3: { client, bucket: 'b-1' }, connectionString: pgUrl, table: 't',
-    authorization: { iamRole: role }, ...options } as RedshiftBasicEmitterOptions));
+    authorization: { iamRole: role }, ...options }));
   if (message !== undefined) client.destroy();
   return message;
 }
@@ -46,7 +46,7 @@ function redshiftBasic(options: Record<string, unknown>): string | undefined {
 function redshiftManifest(options: Record<string, unknown>): string | undefined {
   const client = createS3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
   const message = construct(() => new RedshiftManifestEmitter({ s3: { client, bucket: 'b-1' }, connectionString: pgUrl, dataTable: 'd',
-    fileTable: 'f', authorization: { iamRole: role }, ...options } as RedshiftManifestEmitterOptions));
+    fileTable: 'f', authorization: { iamRole: role }, ...options }));
   if (message !== undefined) client.destroy();
   return message;
 }

@@ -87,8 +87,8 @@ test('without columns each whole record goes into data (jsonb); createTableSql m
   // PostgreSQL itself refuses a record that is not JSON; the error still names the record.
   const more = seqs(3, 100);
   const err = await t.throwsAsync(emitter.emit(makeBatch(['{"ok":1}', 'not json', '{"ok":3}'], more)), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.true(err!.message.includes(`record ${more[1]}`), err!.message);
+  t.false(err.retriable);
+  t.true(err.message.includes(`record ${more[1]}`), err.message);
   t.is((await rows(table)).length, 40, 'nothing of that batch was stored');
 
   const mappedTable = tableName(t);
@@ -127,9 +127,9 @@ test('a missing table is a non-retriable EmitError naming the table', async (t) 
   const table = `kc_pg_emitter_missing_${process.pid}`;
   const emitter = emitterFor(t, { table, columns: { a: 'a' } });
   const err = await t.throwsAsync(emitter.emit(makeBatch(['{"a":1}'], seqs(1))), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.true(err!.message.includes(`table ${table}`), err!.message);
-  t.regex(err!.message, /SQLSTATE 42P01: relation ".*" does not exist/);
+  t.false(err.retriable);
+  t.true(err.message.includes(`table ${table}`), err.message);
+  t.regex(err.message, /SQLSTATE 42P01: relation ".*" does not exist/);
 });
 
 test('a table without a unique key on (shard_id, sequence_number) is a non-retriable EmitError; nothing is stored', async (t) => {
@@ -137,9 +137,9 @@ test('a table without a unique key on (shard_id, sequence_number) is a non-retri
   await admin.query(`CREATE TABLE ${quoteIdent(table)} (shard_id text, sequence_number text, data jsonb)`);
   const emitter = emitterFor(t, { table });
   const err = await t.throwsAsync(emitter.emit(makeBatch(['{"a":1}'], seqs(1))), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.true(err!.message.includes(table), err!.message);
-  t.regex(err!.message, /SQLSTATE 42P10/);
+  t.false(err.retriable);
+  t.true(err.message.includes(table), err.message);
+  t.regex(err.message, /SQLSTATE 42P10/);
   t.is((await rows(table)).length, 0);
 });
 
@@ -150,9 +150,9 @@ test('a closed port is a retriable EmitError', async (t) => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const emitter = emitterFor(t, { table: 'anything', connectionString: `postgres://postgres@127.0.0.1:${port}/test` });
   const err = await t.throwsAsync(emitter.emit(makeBatch(['{"a":1}'], seqs(1))), { instanceOf: EmitError });
-  t.true(err!.retriable);
-  t.true(err!.message.includes('table anything'), err!.message);
-  t.regex(err!.message, /ECONNREFUSED/);
+  t.true(err.retriable);
+  t.true(err.message.includes('table anything'), err.message);
+  t.regex(err.message, /ECONNREFUSED/);
 });
 
 test('a record that is not valid JSON, or not an object, is a non-retriable EmitError naming its sequence number', async (t) => {
@@ -161,12 +161,12 @@ test('a record that is not valid JSON, or not an object, is a non-retriable Emit
   const emitter = emitterFor(t, { table, columns: CLICK_COLUMNS });
   const seq = seqs(4);
   const bad = await t.throwsAsync(emitter.emit(makeBatch([clickLine(0), clickLine(1), '{"user": {"id": 3', clickLine(3)], seq)), { instanceOf: EmitError });
-  t.false(bad!.retriable);
-  t.true(bad!.message.includes(seq[2]) && bad!.message.includes(table), bad!.message);
-  t.regex(bad!.message, /not valid JSON/);
+  t.false(bad.retriable);
+  t.true(bad.message.includes(seq[2]) && bad.message.includes(table), bad.message);
+  t.regex(bad.message, /not valid JSON/);
   const array = await t.throwsAsync(emitter.emit(makeBatch([clickLine(0), '[1,2]'], seq.slice(0, 2))), { instanceOf: EmitError });
-  t.false(array!.retriable);
-  t.true(array!.message.includes(`record ${seq[1]}`), array!.message);
+  t.false(array.retriable);
+  t.true(array.message.includes(`record ${seq[1]}`), array.message);
   t.is((await rows(table)).length, 0, 'no record of either batch was stored');
 });
 
@@ -178,10 +178,10 @@ test('a value its column rejects rolls the whole batch back; the error names the
   const lines = Array.from({ length: 300 }, (_, i) => clickLine(i));
   lines[257] = lines[257].replace('"id":1257', '"id":"not a number"');
   const err = await t.throwsAsync(emitter.emit(makeBatch(lines, seq)), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.true(err!.message.includes(`table ${table}`), err!.message);
-  t.true(err!.message.includes(`record ${seq[257]}`), err!.message);
-  t.regex(err!.message, /SQLSTATE 22P02/);
+  t.false(err.retriable);
+  t.true(err.message.includes(`table ${table}`), err.message);
+  t.true(err.message.includes(`record ${seq[257]}`), err.message);
+  t.regex(err.message, /SQLSTATE 22P02/);
   t.is((await rows(table)).length, 0, 'the 257 rows before it were rolled back too');
 
   // The one connection is usable again: the corrected batch loads.

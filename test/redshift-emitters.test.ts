@@ -245,8 +245,8 @@ test('manifest: a missing file fails the load, rolls back the file table, and a 
   try {
     const batch = makeBatch([present, late]);
     const err = await t.throwsAsync(emitter.emit(batch), { instanceOf: EmitError });
-    t.true(err!.message.includes(late), err!.message);
-    t.true(err!.message.includes(`"${data}"`), err!.message);
+    t.true(err.message.includes(late), err.message);
+    t.true(err.message.includes(`"${data}"`), err.message);
     t.deepEqual(await fileTableRows(files), [], 'the file table change was rolled back');
     t.is(await count(data), 0);
 
@@ -272,17 +272,17 @@ test('a missing table is a clear EmitError, not retriable, naming the table and 
   });
   try {
     const err = await t.throwsAsync(emitter.emit(makeBatch(jsonLines('m', 3))), { instanceOf: EmitError });
-    t.false(err!.retriable);
-    t.regex(err!.message, new RegExp(`^Redshift load into table "${table}" from s3://${env.bucket}/${prefix}\\S+ failed running COPY "${table}" FROM '\\S+' <redacted> JSON 'auto': .*relation "${table}" does not exist`));
-    t.regex(err!.message, /42P01/);
+    t.false(err.retriable);
+    t.regex(err.message, new RegExp(`^Redshift load into table "${table}" from s3://${env.bucket}/${prefix}\\S+ failed running COPY "${table}" FROM '\\S+' <redacted> JSON 'auto': .*relation "${table}" does not exist`));
+    t.regex(err.message, /42P01/);
 
     const [url] = await storeFiles(prefix, 1, 2);
     const merr = await t.throwsAsync(manifests.emit(makeBatch([url])), { instanceOf: EmitError });
-    t.false(merr!.retriable);
-    t.regex(merr!.message, new RegExp(`relation "${table}" does not exist`));
+    t.false(merr.retriable);
+    t.regex(merr.message, new RegExp(`relation "${table}" does not exist`));
     t.deepEqual(await fileTableRows(files), []);
 
-    for (const e of [err!, merr!]) {
+    for (const e of [err, merr]) {
       const text = `${e.message}\n${e.stack}\n${String((e.cause as Error | undefined)?.message)}\n${String((e.cause as Error | undefined)?.stack)}`;
       t.false(text.includes(KEYS.secretAccessKey), 'no secret key');
       t.false(text.includes(KEYS.accessKeyId), 'no access key id');
@@ -300,9 +300,9 @@ test('a malformed manifest record is a clear EmitError naming it, not retriable,
   try {
     const err = await t.throwsAsync(emitter.emit(makeBatch([urls[0], 'https://example.com/not-s3.json', urls[1]], 'shardId-000000000003', 500)),
       { instanceOf: EmitError });
-    t.false(err!.retriable);
-    t.is(err!.code, 'MANIFEST_RECORD_INVALID');
-    t.is(err!.message, 'manifest record 1 (sequence number 501) of shardId-000000000003 is not an S3 URL (s3://bucket/key): "https://example.com/not-s3.json"');
+    t.false(err.retriable);
+    t.is(err.code, 'MANIFEST_RECORD_INVALID');
+    t.is(err.message, 'manifest record 1 (sequence number 501) of shardId-000000000003 is not an S3 URL (s3://bucket/key): "https://example.com/not-s3.json"');
     await t.throwsAsync(emitter.emit(makeBatch(['s3://bucket-only'])), { message: /record 0 .*"s3:\/\/bucket-only"/ });
     t.deepEqual(await fileTableRows(files), []);
     t.is(await count(data), 0);
@@ -321,8 +321,8 @@ test('a connection dropped by the server is a retriable EmitError', async (t) =>
   });
   try {
     const err = await t.throwsAsync(emitter.emit(makeBatch(jsonLines('d', 2))), { instanceOf: EmitError });
-    t.true(err!.retriable, err!.message);
-    t.regex(err!.message, /Connection terminated/);
+    t.true(err.retriable, err.message);
+    t.regex(err.message, /Connection terminated/);
   } finally {
     await emitter.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -342,8 +342,8 @@ test('a refused connection is a retriable EmitError', async (t) => {
   try {
     for (const emitter of [plain, withFiles]) {
       const err = await t.throwsAsync(emitter.emit(makeBatch(jsonLines('c', 2))), { instanceOf: EmitError });
-      t.true(err!.retriable, err!.message);
-      t.regex(err!.message, /ECONNREFUSED/);
+      t.true(err.retriable, err.message);
+      t.regex(err.message, /ECONNREFUSED/);
     }
   } finally {
     await plain.close();
@@ -367,8 +367,8 @@ test('options are checked up front with messages naming the option', (t) => {
     [{ format: 'csv' }, 'format must be "json-auto", { jsonPaths } or { delimiter }, got "csv"'],
   ];
   for (const [override, message] of cases) {
-    const err = t.throws(() => new RedshiftBasicEmitter({ ...base, ...override } as unknown as RedshiftBasicEmitterOptions), { instanceOf: ConfigError });
-    t.is(err!.message, message);
+    const err = t.throws(() => new RedshiftBasicEmitter({ ...base, ...override }), { instanceOf: ConfigError });
+    t.is(err.message, message);
   }
   t.throws(() => new RedshiftManifestEmitter({ ...base, dataTable: 'd' } as unknown as RedshiftManifestEmitterOptions),
     { instanceOf: ConfigError, message: 'fileTable is required: it records the files already loaded' });

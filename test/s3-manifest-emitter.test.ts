@@ -68,9 +68,9 @@ test('the batch is stored in S3, then its URL is put on the manifest stream keye
 test('a manifest stream that does not exist is a non-retriable EmitError naming the stream', async (t) => {
   const { emitter } = emitterFor(t, { manifestStream: 'no-such-manifest' });
   const err = await t.throwsAsync(emitter.emit(makeBatch(lines(3), seqs(3))), { instanceOf: EmitError });
-  t.false(err!.retriable);
-  t.regex(err!.message, /manifest stream no-such-manifest failed: ResourceNotFoundException/);
-  t.true(err!.message.includes(`s3://${env.bucket}/`), 'the message names the object whose URL was not recorded');
+  t.false(err.retriable);
+  t.regex(err.message, /manifest stream no-such-manifest failed: ResourceNotFoundException/);
+  t.true(err.message.includes(`s3://${env.bucket}/`), 'the message names the object whose URL was not recorded');
 });
 
 test('a throttled PutRecord is retried with backoff and the URL lands once', async (t) => {
@@ -92,9 +92,9 @@ test('a PutRecord throttled on every attempt is a retriable EmitError, so the ba
   t.teardown(() => proxy.close());
   const { emitter } = emitterFor(t, { manifestStream, kinesisEndpoint: proxy.endpoint });
   const err = await t.throwsAsync(emitWithRetry(emitter, makeBatch(lines(3), seqs(3)), { attempts: 3, backoff: FAST }), { instanceOf: EmitError });
-  t.true(err!.retriable);
-  t.true(err!.message.includes(`manifest stream ${manifestStream}`), err!.message);
-  t.regex(err!.message, /ProvisionedThroughputExceededException/);
+  t.true(err.retriable);
+  t.true(err.message.includes(`manifest stream ${manifestStream}`), err.message);
+  t.regex(err.message, /ProvisionedThroughputExceededException/);
   t.is(proxy.throttled.get('PutRecord'), 3, 'three attempts');
   t.deepEqual(await readStream(manifestStream), []);
 });
@@ -104,7 +104,7 @@ test('when the upload fails nothing is put on the manifest stream', async (t) =>
   await createStream(env.kinesisClient, manifestStream, 1, { pollMs: 20 });
   const { emitter } = emitterFor(t, { manifestStream, bucket: 'no-such-bucket' });
   const err = await t.throwsAsync(emitter.emit(makeBatch(lines(3), seqs(3))), { instanceOf: EmitError });
-  t.regex(err!.message, /S3 PutObject s3:\/\/no-such-bucket\/.* failed: NoSuchBucket/);
+  t.regex(err.message, /S3 PutObject s3:\/\/no-such-bucket\/.* failed: NoSuchBucket/);
   t.deepEqual(await readStream(manifestStream), []);
 });
 

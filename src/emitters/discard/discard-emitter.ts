@@ -4,9 +4,11 @@ import type { Emitter } from '../emitter.js';
 
 /** Discards every batch: for measuring the pipeline itself. */
 export class DiscardEmitter implements Emitter {
-  async emit(batch: Batch): Promise<{ location: string }> {
-    return { location: `discard:${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}` };
+  emit(batch: Batch): Promise<{ location: string }> {
+    return Promise.resolve({ location: `discard:${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}` });
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -46,6 +46,8 @@ const PARAMS_PER_STATEMENT = 500;
 /** Longest piece of a malformed record quoted in an error message. */
 const SHOWN_RECORD_CHARS = 200;
 
+// No control characters (U+0000 to U+001F) in the key.
+// eslint-disable-next-line no-control-regex
 const S3_URL = /^s3:\/\/[^/\s]+\/[^\u0000-\u001f]+$/;
 
 /** `<prefix>manifests/<shardId>/<firstSeq>-<lastSeq>.manifest`: deterministic per batch. */

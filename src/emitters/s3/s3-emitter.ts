@@ -34,7 +34,8 @@ export class S3Emitter implements Emitter {
     return { location: `s3://${this.options.bucket}/${key}` };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.options.client.destroy();
+    return Promise.resolve();
   }
 }
