@@ -11,7 +11,3 @@ export function compareSequence(a: string, b: string): number {
   if (a.length !== b.length) return a.length < b.length ? -1 : 1;
   return a < b ? -1 : 1;
 }
-
-export function isSequenceNumber(value: string): boolean {
-  return /^\d{1,128}$/.test(value);
-}

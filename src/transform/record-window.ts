@@ -30,11 +30,6 @@ export function packWindow(shardId: string, records: readonly SourceRecord[], fr
   return { shardId, data: data.buffer, offsets, keys: keys.buffer, keyOffsets, arrivals };
 }
 
-/** Number of records in a window. */
-export function windowSize(w: RecordWindow): number {
-  return w.offsets.length - 1;
-}
-
 /** The buffers a window owns, for a transfer list. */
 export function windowTransferables(w: RecordWindow): ArrayBuffer[] {
   return [w.data, w.offsets.buffer as ArrayBuffer, w.keys, w.keyOffsets.buffer as ArrayBuffer, w.arrivals.buffer as ArrayBuffer];
