@@ -16,7 +16,7 @@
 import { ConnectorError } from '../core/errors.js';
 import { SHARD_END, compareSequence } from '../core/sequence.js';
 import type { ShardInfo } from '../sources/shard-source.js';
-import type { EmittedTotals } from '../threads/protocol.js';
+import type { ActorStats, EmittedTotals } from '../threads/protocol.js';
 
 export type ShardState = 'waiting' | 'running' | 'restarting' | 'finished';
 
@@ -27,16 +27,6 @@ export const TRANSITIONS: Readonly<Record<ShardState, readonly ShardState[]>> = 
   restarting: ['running', 'finished'],
   finished: [],
 };
-
-export interface ActorStats {
-  read: number;
-  filtered: number;
-  deadLettered: number;
-  millisBehindLatest: number;
-  /** When the actor last read a non-empty response, ms since the epoch. */
-  lastReadAt: number;
-  busy: boolean;
-}
 
 export interface ShardEntry {
   readonly shardId: string;

@@ -29,10 +29,8 @@ export interface ActorFailedEvent {
   error: SerializedError;
 }
 
-export interface ShardStatsEvent {
-  type: 'stats';
-  shardId: string;
-  generation: number;
+/** An actor's counts, as the supervisor keeps them. */
+export interface ActorStats {
   read: number;
   filtered: number;
   deadLettered: number;
@@ -41,6 +39,12 @@ export interface ShardStatsEvent {
   lastReadAt: number;
   /** Records read but not yet acknowledged as stored (in the pool, the buffer or an emit). */
   busy: boolean;
+}
+
+export interface ShardStatsEvent extends ActorStats {
+  type: 'stats';
+  shardId: string;
+  generation: number;
 }
 
 /** Events a shard host thread posts to the supervisor. */
