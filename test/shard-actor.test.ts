@@ -307,3 +307,23 @@ test('records whose transform threw are dead-lettered with sequence number and p
   t.is(a.actor.stats.deadLettered, 2);
   t.true(a.logger.lines.some((l) => l.level === 'warn' && l.fields.count === 2 && l.fields.firstSequenceNumber === seq(1)));
 });
+
+test('caughtUp: false until an answer is empty with MillisBehindLatest 0, or the closed shard ended', async (t) => {
+  const answers = [deferred<ReadResult>(), deferred<ReadResult>(), deferred<ReadResult>(), deferred<ReadResult>()];
+  const a = await startActor(t, { script: answers });
+  await until(() => a.source.reads === 1, 'the first read');
+  t.false(a.actor.stats.caughtUp, 'not while the first read is in flight');
+  answers[0].resolve({ records: shardRecords(0, 3), millisBehindLatest: 0, ended: false });
+  await until(() => a.source.reads === 2, 'the read after a response with records');
+  t.false(a.actor.stats.caughtUp, 'records with MillisBehindLatest 0: the next answer tells whether more is left');
+  answers[1].resolve({ records: [], millisBehindLatest: 4000, ended: false });
+  await until(() => a.source.reads === 3, 'the next poll');
+  t.false(a.actor.stats.caughtUp, 'empty but behind the tip');
+  t.is(a.actor.stats.millisBehindLatest, 4000);
+  answers[2].resolve({ records: [], millisBehindLatest: 0, ended: false });
+  await until(() => a.source.reads === 4, 'a poll at the tip');
+  t.true(a.actor.stats.caughtUp, 'empty at the tip');
+  answers[3].resolve({ records: [], millisBehindLatest: 12_000, ended: true });
+  await a.run.promise;
+  t.true(a.actor.stats.caughtUp, 'the closed shard ended');
+});

@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { partitionKeyOf, sequenceNumberOf, type RecordWindow, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
 import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
-import type { EmittedTotals, ProgressEvent } from '../threads/protocol.js';
+import type { ActorStats, EmittedTotals, ProgressEvent } from '../threads/protocol.js';
 import { transfer } from '../threads/rpc.js';
 import { packWindow, windowTransferables } from '../transform/record-window.js';
 import { ShardAcks } from './ack-tracker.js';
@@ -62,7 +62,8 @@ export class ShardActor {
   private batchNo = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private done: Promise<void> | undefined;
-  readonly stats = { read: 0, filtered: 0, deadLettered: 0, millisBehindLatest: 0, lastReadAt: Date.now() };
+  /** Posted to the supervisor as they are (see `ActorStats`); `busy` is added from the getter. */
+  readonly stats: Omit<ActorStats, 'busy'> = { read: 0, filtered: 0, deadLettered: 0, millisBehindLatest: 0, caughtUp: false, lastReadAt: Date.now() };
   /** What this actor has had stored (reported in progress events one batch at a time). */
   readonly emitted: EmittedTotals = { count: 0, bytes: 0, batches: 0 };
 
@@ -157,6 +158,9 @@ export class ShardActor {
         }
         const { records } = result;
         this.stats.millisBehindLatest = result.millisBehindLatest;
+        // At the tip only on an answer with nothing in it and nothing after it: an answer with records
+        // is always followed by another read (below), whose answer tells whether more is left.
+        this.stats.caughtUp = result.ended || (records.length === 0 && result.millisBehindLatest === 0);
         if (records.length > 0 && !result.ended && !this.halted) {
           ahead = reader.read(this.abort.signal);
           ahead.catch(() => undefined); // surfaces when awaited above

@@ -105,7 +105,7 @@ export class Pipeline {
         const s = this.registry.get(event.shardId);
         if (s && s.generation === event.generation) {
           s.stats = { read: event.read, filtered: event.filtered, deadLettered: event.deadLettered,
-            millisBehindLatest: event.millisBehindLatest, lastReadAt: event.lastReadAt, busy: event.busy };
+            millisBehindLatest: event.millisBehindLatest, caughtUp: event.caughtUp, lastReadAt: event.lastReadAt, busy: event.busy };
         }
         break;
       }
@@ -174,7 +174,7 @@ export class Pipeline {
     s.base.read += s.stats.read;
     s.base.filtered += s.stats.filtered;
     s.base.deadLettered += s.stats.deadLettered;
-    s.stats = { ...s.stats, read: 0, filtered: 0, deadLettered: 0, busy: false, lastReadAt: Date.now() };
+    s.stats = { ...s.stats, read: 0, filtered: 0, deadLettered: 0, caughtUp: false, busy: false, lastReadAt: Date.now() };
     s.emittedByActor = { count: 0, bytes: 0, batches: 0 };
     s.drained = false;
     this.registry.transition(s, 'running');
@@ -257,15 +257,20 @@ export class Pipeline {
   }
 
   /**
-   * True when no running shard has read a record for `idleMs`, nothing read is still in flight, and
-   * every stored position is committed.
+   * True when the pipeline has caught up: every running shard's actor has had a GetRecords answer
+   * with no records and MillisBehindLatest 0 (or read its closed shard to the end), so no read of a
+   * backlog is in flight; nothing it read is in the pool, the buffer or an emit; it has received no
+   * record for `idleMs`; every stored position is committed; and no shard is restarting or waiting
+   * to start. A shard still behind the tip is never idle, however long since its last record. A
+   * poll at the tip that is in flight does not count: it would keep a many-shard pipeline from ever
+   * being idle, and what it may bring is not checkpointed, so it is read next time.
    */
   isIdle(idleMs: number): boolean {
     const now = Date.now();
     for (const s of this.registry.values()) {
       if (s.state === 'restarting') return false;
       if (s.state === 'waiting' && this.registry.parentsFinished(s)) return false;
-      if (s.state === 'running' && (s.stats.busy || now - s.stats.lastReadAt < idleMs)) return false;
+      if (s.state === 'running' && (!s.stats.caughtUp || s.stats.busy || now - s.stats.lastReadAt < idleMs)) return false;
       if (!Checkpointer.upToDate(s)) return false;
     }
     return true;

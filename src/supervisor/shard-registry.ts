@@ -90,7 +90,7 @@ export class ShardRegistry {
       this.shards.set(info.shardId, {
         shardId: info.shardId, info, state: committed === SHARD_END ? 'finished' : 'waiting', host: -1, emitter: -1, generation: 0,
         position: null, committed, restarts: [],
-        stats: { read: 0, filtered: 0, deadLettered: 0, millisBehindLatest: 0, lastReadAt: Date.now(), busy: false },
+        stats: { read: 0, filtered: 0, deadLettered: 0, millisBehindLatest: 0, caughtUp: false, lastReadAt: Date.now(), busy: false },
         base: { read: 0, filtered: 0, deadLettered: 0 },
         emitted: { count: 0, bytes: 0, batches: 0 }, emittedByActor: { count: 0, bytes: 0, batches: 0 }, drained: false,
       });

@@ -34,7 +34,14 @@ export interface ActorStats {
   read: number;
   filtered: number;
   deadLettered: number;
+  /** MillisBehindLatest of the actor's latest GetRecords answer. */
   millisBehindLatest: number;
+  /**
+   * The actor's latest GetRecords answer held no records and had MillisBehindLatest 0, or its closed
+   * shard ended: nothing is left to read. False from the actor's start until then, so while its
+   * first read (or any read of a backlog) is in flight; a read in flight now is a poll at the tip.
+   */
+  caughtUp: boolean;
   /** When the actor last read a non-empty response, ms since the epoch. */
   lastReadAt: number;
   /** Records read but not yet acknowledged as stored (in the pool, the buffer or an emit). */
