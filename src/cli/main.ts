@@ -12,8 +12,8 @@ import { UsageError, isParseArgsError } from './usage-error.js';
 
 const USAGE = `Usage:
   kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
-      Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has been
-      idle that long with everything emitted and checkpointed.
+      Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
+      up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
       Creates a stream if it is missing and waits until it is ACTIVE.
   kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>]
