@@ -6,6 +6,7 @@ import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { SourceRecord, StartAt } from '../core/records.js';
+import { checkShardId } from '../core/shard-id.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
 export interface KinesisShardSourceOptions {
@@ -19,6 +20,11 @@ export interface KinesisShardSourceOptions {
 export class KinesisShardSource implements ShardSource {
   constructor(private readonly options: KinesisShardSourceOptions) {}
 
+  /**
+   * Every shard of the stream. An answer naming a shard (or a parent) with an id that is not a
+   * shard id (see `isShardId`) rejects with a non-retriable ConnectorError (`BAD_SHARD_ID`) naming
+   * it: no shard of that answer is started, so the pipeline fails to start rather than skip data.
+   */
   async listShards(): Promise<ShardInfo[]> {
     const shards: ShardInfo[] = [];
     let nextToken: string | undefined;
@@ -30,11 +36,12 @@ export class KinesisShardSource implements ShardSource {
       }).catch((err) => {
         throw new ConnectorError(`listing shards of stream ${this.options.stream} failed: ${describeError(err)}`, { code: 'LIST_SHARDS_FAILED', retriable: true, cause: err });
       });
+      const where = `ListShards of stream ${this.options.stream}`;
       for (const s of page.Shards ?? []) {
         shards.push({
-          shardId: s.ShardId!,
-          parentShardId: s.ParentShardId,
-          adjacentParentShardId: s.AdjacentParentShardId,
+          shardId: checkShardId(s.ShardId, where),
+          parentShardId: s.ParentShardId === undefined ? undefined : checkShardId(s.ParentShardId, where),
+          adjacentParentShardId: s.AdjacentParentShardId === undefined ? undefined : checkShardId(s.AdjacentParentShardId, where),
           closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined,
         });
       }
