@@ -17,6 +17,12 @@ test('defaults fill every option', (t) => {
   t.deepEqual(c.source, { type: 'kinesis' });
 });
 
+test('transform.rawFraming: "lines" unless set; "base64" when asked', (t) => {
+  t.is(resolve({}).transform.rawFraming, 'lines');
+  t.is(resolve({ transform: { module: './t.js' } }).transform.rawFraming, 'lines');
+  t.is(resolve({ transform: { rawFraming: 'base64' } }).transform.rawFraming, 'base64');
+});
+
 test('relative paths resolve from the config folder', (t) => {
   const c = resolve({ transform: { module: './transform.js' }, deadLetter: { dir: 'dl' }, emitter: { type: 'file', dir: '/abs/out' } });
   t.is(c.transform.module, '/srv/app/transform.js');
@@ -77,6 +83,10 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['gzip not boolean', { emitter: { type: 'file', gzip: 'yes' } }, 'emitter.gzip must be true or false, got "yes"'],
   ['absolute prefix', { emitter: { type: 'file', prefix: '/etc/' } }, 'emitter.prefix must be a relative key prefix such as "clicks/", got "/etc/"'],
   ['too many threads', { transform: { threads: 1000 } }, 'transform.threads must be a positive integer no larger than 256, got 1000'],
+  ['bad raw framing', { transform: { rawFraming: 'json' } }, 'transform.rawFraming must be "lines" or "base64", got "json"'],
+  ['raw framing not a string', { transform: { rawFraming: 64 } }, 'transform.rawFraming must be a non-empty string, got 64'],
+  ['raw framing with a module', { transform: { module: './t.js', rawFraming: 'base64' } },
+    'transform.rawFraming applies only without transform.module (a transform module writes its outputs as it returns them), got "base64"'],
   ['negative poll', { reader: { pollIntervalMs: -1 } }, 'reader.pollIntervalMs must be a non-negative integer, got -1'],
   ['restart max below base', { restart: { baseMs: 1000, maxMs: 10 } }, 'restart.maxMs must be >= restart.baseMs (1000), got 10'],
   ['bad source', { source: { type: 'kafka' } }, 'source.type must be "kinesis" or "files", got "kafka"'],
