@@ -3,9 +3,10 @@ import {
   GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 import { retry } from '../core/backoff.js';
-import { ConnectorError, describeError, isRetriable } from '../core/errors.js';
+import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { SourceRecord, StartAt } from '../core/records.js';
+import { isSequenceNumber } from '../core/sequence.js';
 import { checkShardId } from '../core/shard-id.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
@@ -88,6 +89,16 @@ class KinesisShardReader implements ShardReader {
     });
   }
 
+  /**
+   * Sequence numbers name batch files and keys, so one that is not a number (a broken or hostile
+   * endpoint) fails the read with a non-retriable error naming it, before anything is written.
+   */
+  private checkSequenceNumber(value: string | undefined): string {
+    if (isSequenceNumber(value)) return value;
+    throw new ConnectorError(`GetRecords of ${this.shardId} gave the sequence number ${showValue(value)}, which is not one (0 or up to 129 digits)`,
+      { code: 'BAD_SEQUENCE_NUMBER', retriable: false });
+  }
+
   async read(signal?: AbortSignal): Promise<ReadResult> {
     for (;;) {
       if (!this.iterator) this.iterator = await this.freshIterator(signal);
@@ -97,7 +108,7 @@ class KinesisShardReader implements ShardReader {
           new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.maxRecordsPerCall ?? 10_000 }), { abortSignal: signal }), signal);
         const records: SourceRecord[] = (out.Records ?? []).map((r) => ({
           data: r.Data ?? new Uint8Array(0),
-          sequenceNumber: r.SequenceNumber!,
+          sequenceNumber: this.checkSequenceNumber(r.SequenceNumber),
           partitionKey: r.PartitionKey ?? '',
           arrival: r.ApproximateArrivalTimestamp ? r.ApproximateArrivalTimestamp.getTime() : NaN,
         }));
