@@ -30,7 +30,7 @@ export class DeadLetterSink {
    * (`BAD_SHARD_ID`) or the file would not be inside `dir` (`PATH_ESCAPE`).
    */
   file(shardId: string): string {
-    return confinedPath(this.dir, `${checkShardId(shardId, 'the dead-letter write')}.ndjson`);
+    return confinedPath(this.dir, `${checkShardId(shardId, 'a dead-letter write', 'nothing is written')}.ndjson`);
   }
 
   async write(shardId: string, entries: DeadLetterEntry[]): Promise<void> {

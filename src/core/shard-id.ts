@@ -18,10 +18,10 @@ export function isShardId(value: unknown): value is string {
 
 /**
  * Throws a non-retriable ConnectorError (code `BAD_SHARD_ID`) naming the value when it is not a
- * shard id; `where` says who gave it ("ListShards of stream clicks", "replay file a b.ndjson").
+ * shard id; `where` says who gave it ("ListShards of stream clicks"), `outcome` what follows.
  */
-export function checkShardId(value: unknown, where: string): string {
+export function checkShardId(value: unknown, where: string, outcome: string): string {
   if (isShardId(value)) return value;
-  throw new ConnectorError(`${where} gave the shard id ${showValue(value)}, which is not a shard id (${SHARD_ID_RULE}); the shard is not started`,
+  throw new ConnectorError(`${where} gave the shard id ${showValue(value)}, which is not a shard id (${SHARD_ID_RULE}): ${outcome}`,
     { code: 'BAD_SHARD_ID', retriable: false });
 }

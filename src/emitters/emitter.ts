@@ -36,6 +36,6 @@ export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSe
   const yyyy = d.getUTCFullYear();
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');
-  const shardId = checkShardId(batch.shardId, 'the batch');
+  const shardId = checkShardId(batch.shardId, 'a batch', 'it is not stored');
   return confinedKey(prefix, String(yyyy), mm, dd, shardId, `${batch.firstSeq}-${batch.lastSeq}${gzip ? '.gz' : ''}`);
 }

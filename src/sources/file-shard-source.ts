@@ -28,7 +28,7 @@ export class FileShardSource implements ShardSource {
     return names
       .filter((n) => EXTENSIONS.some((e) => n.endsWith(e)))
       .sort()
-      .map((n) => ({ shardId: checkShardId(n.slice(0, n.lastIndexOf('.')), `the replay file ${JSON.stringify(n)}`), closed: true }));
+      .map((n) => ({ shardId: checkShardId(n.slice(0, n.lastIndexOf('.')), `the replay file ${JSON.stringify(n)}`, 'no replay file of that folder is read'), closed: true }));
   }
 
   openReader(shardId: string, startAt: StartAt): ShardReader {

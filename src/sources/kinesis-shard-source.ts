@@ -18,6 +18,8 @@ export interface KinesisShardSourceOptions {
   maxRecordsPerCall?: number;
 }
 
+const NOT_STARTED = 'no shard of that answer is started';
+
 export class KinesisShardSource implements ShardSource {
   constructor(private readonly options: KinesisShardSourceOptions) {}
 
@@ -40,9 +42,9 @@ export class KinesisShardSource implements ShardSource {
       const where = `ListShards of stream ${this.options.stream}`;
       for (const s of page.Shards ?? []) {
         shards.push({
-          shardId: checkShardId(s.ShardId, where),
-          parentShardId: s.ParentShardId === undefined ? undefined : checkShardId(s.ParentShardId, where),
-          adjacentParentShardId: s.AdjacentParentShardId === undefined ? undefined : checkShardId(s.AdjacentParentShardId, where),
+          shardId: checkShardId(s.ShardId, where, NOT_STARTED),
+          parentShardId: s.ParentShardId === undefined ? undefined : checkShardId(s.ParentShardId, where, NOT_STARTED),
+          adjacentParentShardId: s.AdjacentParentShardId === undefined ? undefined : checkShardId(s.AdjacentParentShardId, where, NOT_STARTED),
           closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined,
         });
       }

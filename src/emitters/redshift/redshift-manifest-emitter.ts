@@ -57,7 +57,7 @@ const S3_URL = /^s3:\/\/[^/\s]+\/[^\u0000-\u001f]+$/;
  * `batchKey` checks its key: a bad shard id or a part that is not one key segment throws.
  */
 export function manifestKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq'>): string {
-  const shardId = checkShardId(batch.shardId, 'the batch');
+  const shardId = checkShardId(batch.shardId, 'a batch', 'no manifest is written');
   return confinedKey(prefix, 'manifests', shardId, `${batch.firstSeq}-${batch.lastSeq}.manifest`);
 }
 
