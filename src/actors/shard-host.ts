@@ -5,7 +5,6 @@ import { createForwardingLogger } from '../core/logger.js';
 import { createSource } from '../sources/create-source.js';
 import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
-import { LINE_EMITTERS } from '../transform/raw-framing.js';
 import { windowTransferables } from '../transform/record-window.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
@@ -70,11 +69,12 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
 
 /**
  * The relay, with each window told how to frame untransformed records when there is no transform
- * module and the emitter stores lines (`transform.rawFraming`); otherwise the relay as it is.
+ * module and a framing is in force (`transform.rawFraming`, resolved for the emitter's type);
+ * otherwise the relay as it is.
  */
 function framedTransform(relay: TransformApi, config: ResolvedConfig): TransformApi {
-  if (config.transform.module !== undefined || !LINE_EMITTERS.includes(config.emitter.type)) return relay;
-  const { rawFraming } = config.transform;
+  const { module, rawFraming } = config.transform;
+  if (module !== undefined || rawFraming === undefined) return relay;
   return {
     run: (window) => {
       const framed = { ...window, rawFraming };

@@ -66,7 +66,8 @@ export function transformSection(context: OptionsContext) {
      * Without a module, how records become lines of the emitters that store lines (see
      * `raw-framing.ts`): "lines" (as they are, base64 with a `base64:` mark when not one UTF-8
      * line) or "base64" (every record). A transform module writes its outputs itself, so the two
-     * cannot be set together. @defaultValue 'lines'
+     * cannot be set together; nor can it be set for an emitter that stores each record on its own
+     * (see `rawFramingRule` in `schema.ts`). @defaultValue 'lines' for those emitters, else none
      */
     rawFraming: oneOf(RAW_FRAMINGS, '"lines" or "base64"').optional().meta({ default: DEFAULTS.transform.rawFraming }),
   }).superRefine(({ module, rawFraming }, ctx) => {
@@ -74,9 +75,7 @@ export function transformSection(context: OptionsContext) {
       ctx.addIssue({ code: 'custom', path: ['rawFraming'], input: rawFraming,
         message: `applies only without transform.module (a transform module writes its outputs as it returns them), got ${show(rawFraming)}` });
     }
-  }).transform(({ threads, rawFraming, ...rest }) => ({
-    ...rest, threads: threads ?? DEFAULTS.transform.threads, rawFraming: rawFraming ?? DEFAULTS.transform.rawFraming,
-  }));
+  }).transform(({ threads, ...rest }) => ({ ...rest, threads: threads ?? DEFAULTS.transform.threads }));
 }
 
 export const bufferSection = section({
