@@ -17,6 +17,15 @@ test('defaults fill every option', (t) => {
   t.deepEqual(c.source, { type: 'kinesis' });
 });
 
+test('transform.rawFraming: "lines" for emitters that store lines unless set; none with a module or a per-record emitter', (t) => {
+  t.is(resolve({}).transform.rawFraming, 'lines');
+  t.is(resolve({ emitter: { type: 's3', bucket: 'b-1' } }).transform.rawFraming, 'lines');
+  t.is(resolve({ transform: { rawFraming: 'base64' } }).transform.rawFraming, 'base64');
+  t.is(resolve({ transform: { module: './t.js' } }).transform.rawFraming, undefined);
+  t.is(resolve({ emitter: { type: 'kinesis', stream: 'out' } }).transform.rawFraming, undefined);
+  t.is(resolve({ emitter: { type: 'postgres', url: 'postgres://h/db', table: 't' } }).transform.rawFraming, undefined);
+});
+
 test('relative paths resolve from the config folder', (t) => {
   const c = resolve({ transform: { module: './transform.js' }, deadLetter: { dir: 'dl' }, emitter: { type: 'file', dir: '/abs/out' } });
   t.is(c.transform.module, '/srv/app/transform.js');
@@ -77,6 +86,12 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['gzip not boolean', { emitter: { type: 'file', gzip: 'yes' } }, 'emitter.gzip must be true or false, got "yes"'],
   ['absolute prefix', { emitter: { type: 'file', prefix: '/etc/' } }, 'emitter.prefix must be a relative key prefix such as "clicks/", got "/etc/"'],
   ['too many threads', { transform: { threads: 1000 } }, 'transform.threads must be a positive integer no larger than 256, got 1000'],
+  ['bad raw framing', { transform: { rawFraming: 'json' } }, 'transform.rawFraming must be "lines" or "base64", got "json"'],
+  ['raw framing not a string', { transform: { rawFraming: 64 } }, 'transform.rawFraming must be a non-empty string, got 64'],
+  ['raw framing with a module', { transform: { module: './t.js', rawFraming: 'base64' } },
+    'transform.rawFraming applies only without transform.module (a transform module writes its outputs as it returns them), got "base64"'],
+  ['raw framing with a per-record emitter', { transform: { rawFraming: 'lines' }, emitter: { type: 'kinesis', stream: 'out' } },
+    'transform.rawFraming applies only to the file, s3, s3-manifest, redshift emitters (the kinesis emitter takes each record as it is), got "lines"'],
   ['negative poll', { reader: { pollIntervalMs: -1 } }, 'reader.pollIntervalMs must be a non-negative integer, got -1'],
   ['restart max below base', { restart: { baseMs: 1000, maxMs: 10 } }, 'restart.maxMs must be >= restart.baseMs (1000), got 10'],
   ['bad source', { source: { type: 'kafka' } }, 'source.type must be "kinesis" or "files", got "kafka"'],

@@ -2,12 +2,14 @@
  * Where records whose transform threw go: one NDJSON file per shard, `<dir>/<shardId>.ndjson`, a
  * line per record with the raw bytes (base64), shard, sequence number, partition key and the error.
  * Each write is fsynced before the records' batch can be acknowledged, so a checkpoint never passes
- * a poison record that was not stored.
+ * a poison record that was not stored. The file is always inside `dir`: a shard id that is not one
+ * (or would put the file elsewhere) fails the write with a non-retriable error naming it.
  */
 import { mkdir, open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { confinedPath } from '../core/confined-path.js';
 import { ConnectorError } from '../core/errors.js';
 import { fsyncDir } from '../core/fsync-dir.js';
+import { checkShardId } from '../core/shard-id.js';
 
 export interface DeadLetterEntry {
   shardId: string;
@@ -23,14 +25,18 @@ export class DeadLetterSink {
 
   constructor(private readonly dir: string) {}
 
+  /**
+   * `<dir>/<shardId>.ndjson`. Throws a non-retriable ConnectorError when `shardId` is not a shard id
+   * (`BAD_SHARD_ID`) or the file would not be inside `dir` (`PATH_ESCAPE`).
+   */
   file(shardId: string): string {
-    return join(this.dir, `${shardId}.ndjson`);
+    return confinedPath(this.dir, `${checkShardId(shardId, 'a dead-letter write', 'nothing is written')}.ndjson`);
   }
 
   async write(shardId: string, entries: DeadLetterEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    this.ready ??= mkdir(this.dir, { recursive: true });
     const file = this.file(shardId);
+    this.ready ??= mkdir(this.dir, { recursive: true });
     try {
       await this.ready;
       const handle = await open(file, 'a');

@@ -1,9 +1,11 @@
 /** A shard host thread: hosts many shard actors and serves the supervisor's control calls. */
 import type { MessagePort } from 'node:worker_threads';
+import type { ResolvedConfig } from '../config/config.js';
 import { createForwardingLogger } from '../core/logger.js';
 import { createSource } from '../sources/create-source.js';
 import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
-import { connect, serve } from '../threads/rpc.js';
+import { connect, serve, transfer } from '../threads/rpc.js';
+import { windowTransferables } from '../transform/record-window.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
 
@@ -14,7 +16,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const logger = createForwardingLogger(post, { host: data.hostIndex });
   const { config } = data;
   const source = await createSource(config, logger);
-  const transform = connect<TransformApi>(data.transform, 'the transform pool relay');
+  const transform = framedTransform(connect<TransformApi>(data.transform, 'the transform pool relay'), config);
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
   const deadLetter = new DeadLetterSink(config.deadLetter.dir);
   const actors = new Map<string, ShardActor>();
@@ -63,4 +65,20 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
     },
   };
   serve(api, data.control);
+}
+
+/**
+ * The relay, with each window told how to frame untransformed records when there is no transform
+ * module and a framing is in force (`transform.rawFraming`, resolved for the emitter's type);
+ * otherwise the relay as it is.
+ */
+function framedTransform(relay: TransformApi, config: ResolvedConfig): TransformApi {
+  const { module, rawFraming } = config.transform;
+  if (module !== undefined || rawFraming === undefined) return relay;
+  return {
+    run: (window) => {
+      const framed = { ...window, rawFraming };
+      return relay.run(transfer(framed, windowTransferables(framed)));
+    },
+  };
 }

@@ -3,8 +3,9 @@
  * atomically (write to a temporary file, fsync, rename) on every set. The embedded default.
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
+import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError } from '../core/errors.js';
 import { fsyncDir } from '../core/fsync-dir.js';
 import { compareSequence } from '../core/sequence.js';
@@ -55,7 +56,8 @@ export class FileCheckpointStore implements CheckpointStore {
 
   private async persist(text: string): Promise<void> {
     const file = this.options.file;
-    const tmp = `${file}.${process.pid}.tmp`;
+    // Shard ids are keys inside the file, never parts of its name; the temporary file stays beside it.
+    const tmp = confinedPath(dirname(file), `${basename(file)}.${process.pid}.tmp`);
     try {
       await mkdir(dirname(file), { recursive: true });
       const handle = await open(tmp, 'w');

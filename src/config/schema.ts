@@ -3,6 +3,7 @@
  * the emitters' options. Its input type is what a user writes; its output, the resolved config.
  */
 import { z } from 'zod';
+import { LINE_EMITTERS, type RawFraming } from '../transform/raw-framing.js';
 import { DEFAULTS } from './defaults.js';
 import { emitterSchema } from './emitter-schema.js';
 import { show, stringMessage } from './messages.js';
@@ -42,7 +43,25 @@ export function configSchema(context: OptionsContext) {
     $schema: z.string(says(stringMessage)).optional(),
   };
   const options = Object.keys(shape).filter((key) => key !== '$schema');
-  return section(shape, options).transform(({ $schema: _schema, ...config }) => config);
+  return section(shape, options).superRefine(rawFramingRule).transform(({ $schema: _schema, ...config }) => ({
+    ...config, transform: { ...config.transform, rawFraming: rawFramingOf(config.transform, config.emitter.type) },
+  }));
+}
+
+interface FramingInput { transform: { rawFraming?: RawFraming }; emitter: { type: string } }
+
+/** `transform.rawFraming` is for the emitters that store lines; the others take each record as it is. */
+function rawFramingRule({ transform, emitter }: FramingInput, ctx: z.RefinementCtx): void {
+  if (transform.rawFraming !== undefined && !LINE_EMITTERS.includes(emitter.type)) {
+    ctx.addIssue({ code: 'custom', path: ['transform', 'rawFraming'], input: transform.rawFraming,
+      message: `applies only to the ${LINE_EMITTERS.join(', ')} emitters (the ${emitter.type} emitter takes each record as it is), got ${show(transform.rawFraming)}` });
+  }
+}
+
+/** The framing in force: none with a transform module; as set; else "lines" for an emitter that stores lines. */
+function rawFramingOf(transform: { module?: string; rawFraming?: RawFraming }, emitterType: string): RawFraming | undefined {
+  if (transform.module !== undefined) return undefined;
+  return transform.rawFraming ?? (LINE_EMITTERS.includes(emitterType) ? DEFAULTS.transform.rawFraming : undefined);
 }
 
 /** What a user writes: a JSON file, a JS module's default export or the object given to `new Pipeline`. */

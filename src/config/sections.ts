@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../core/logger.js';
 import { DEFAULTS } from './defaults.js';
-import { mustBeMessage } from './messages.js';
+import { RAW_FRAMINGS } from '../transform/raw-framing.js';
+import { mustBeMessage, show } from './messages.js';
 import { EVEN_WITH_BAD_OPTIONS, section, typedUnion } from './object-rules.js';
 import { awsRegion, type OptionsContext } from './options-context.js';
 import { inFolder, integer, oneOf, says, text } from './rules.js';
@@ -61,6 +62,19 @@ export function transformSection(context: OptionsContext) {
     windowsInFlight: integer(1, 64).default(DEFAULTS.transform.windowsInFlight),
     /** A window not transformed by then fails its actor. @defaultValue 60000 */
     timeoutMs: integer().default(DEFAULTS.transform.timeoutMs),
+    /**
+     * Without a module, how records become lines of the emitters that store lines (see
+     * `raw-framing.ts`): "lines" (as they are, base64 with a `base64:` mark when not one UTF-8
+     * line) or "base64" (every record). A transform module writes its outputs itself, so the two
+     * cannot be set together; nor can it be set for an emitter that stores each record on its own
+     * (see `rawFramingRule` in `schema.ts`). @defaultValue 'lines' for those emitters, else none
+     */
+    rawFraming: oneOf(RAW_FRAMINGS, '"lines" or "base64"').optional().meta({ default: DEFAULTS.transform.rawFraming }),
+  }).superRefine(({ module, rawFraming }, ctx) => {
+    if (module !== undefined && rawFraming !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rawFraming'], input: rawFraming,
+        message: `applies only without transform.module (a transform module writes its outputs as it returns them), got ${show(rawFraming)}` });
+    }
   }).transform(({ threads, ...rest }) => ({ ...rest, threads: threads ?? DEFAULTS.transform.threads }));
 }
 

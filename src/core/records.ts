@@ -3,6 +3,7 @@
  * window of records packed for the transform pool and the pool's answer. They describe data, not
  * messages: sources, the transform runner and the buffer use them without knowing about threads.
  */
+import type { RawFraming } from '../transform/raw-framing.js';
 
 /** Where a shard actor starts reading. */
 export type StartAt =
@@ -39,6 +40,11 @@ export interface RecordWindow extends WindowKeys {
   offsets: Uint32Array;
   /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
   arrivals: Float64Array;
+  /**
+   * How untransformed records are framed (see `raw-framing.ts`); set by the shard host for the
+   * emitters that store lines, absent where records pass as they are. Ignored by a transform module.
+   */
+  rawFraming?: RawFraming;
 }
 
 /** A record whose transform threw: kept whole so the dead-letter sink can store it. */

@@ -1,5 +1,7 @@
 /** The Emitter of the original: stores one flushed batch in a sink. */
 import type { Batch } from '../core/batch.js';
+import { confinedKey } from '../core/confined-path.js';
+import { checkShardId } from '../core/shard-id.js';
 
 /**
  * One attempt at storing a batch. Retries are not the emitter's business: the emitter thread makes
@@ -24,11 +26,16 @@ export interface Emitter {
   close(): Promise<void>;
 }
 
-/** `<prefix><yyyy>/<mm>/<dd>/<shardId>/<firstSeq>-<lastSeq>[.gz]`, dated in UTC: deterministic per batch. */
+/**
+ * `<prefix><yyyy>/<mm>/<dd>/<shardId>/<firstSeq>-<lastSeq>[.gz]`, dated in UTC: deterministic per
+ * batch. Throws a non-retriable ConnectorError when the shard id is not a shard id (`BAD_SHARD_ID`)
+ * or a part would not be one key segment under the prefix (`PATH_ESCAPE`, see {@link confinedKey}).
+ */
 export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt'>, gzip: boolean): string {
   const d = new Date(batch.createdAt);
   const yyyy = d.getUTCFullYear();
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');
-  return `${prefix}${yyyy}/${mm}/${dd}/${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}${gzip ? '.gz' : ''}`;
+  const shardId = checkShardId(batch.shardId, 'a batch', 'it is not stored');
+  return confinedKey(prefix, String(yyyy), mm, dd, shardId, `${batch.firstSeq}-${batch.lastSeq}${gzip ? '.gz' : ''}`);
 }

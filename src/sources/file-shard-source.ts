@@ -3,11 +3,13 @@
  * `.txt`) file in a directory is one shard, every line one record, its sequence number the line
  * number. Files are read a chunk at a time (memory does not grow with their size), and a shard ends
  * (it is checkpointed as SHARD_END) at the end of its file. Useful for replaying captured data and for
- * measuring the pipeline without a network in the way.
+ * measuring the pipeline without a network in the way. A file whose name does not make a shard id
+ * (see `isShardId`) fails the listing with a non-retriable error naming it.
  */
 import { open, readdir, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { confinedPath } from '../core/confined-path.js';
 import { ConnectorError } from '../core/errors.js';
+import { checkShardId } from '../core/shard-id.js';
 import type { SourceRecord, StartAt } from '../core/records.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
@@ -26,7 +28,7 @@ export class FileShardSource implements ShardSource {
     return names
       .filter((n) => EXTENSIONS.some((e) => n.endsWith(e)))
       .sort()
-      .map((n) => ({ shardId: n.slice(0, n.lastIndexOf('.')), closed: true }));
+      .map((n) => ({ shardId: checkShardId(n.slice(0, n.lastIndexOf('.')), `the replay file ${JSON.stringify(n)}`, 'no replay file of that folder is read'), closed: true }));
   }
 
   openReader(shardId: string, startAt: StartAt): ShardReader {
@@ -51,7 +53,7 @@ class FileShardReader implements ShardReader {
   private async open(): Promise<FileHandle> {
     const name = (await readdir(this.dir)).find((n) => EXTENSIONS.some((e) => n === this.shardId + e));
     if (!name) throw new ConnectorError(`no replay file for shard ${this.shardId} in ${this.dir}`, { code: 'SHARD_NOT_FOUND' });
-    return open(join(this.dir, name), 'r');
+    return open(confinedPath(this.dir, name), 'r');
   }
 
   /** Appends the next chunk of the file to `pending`; false at the end of the file. */

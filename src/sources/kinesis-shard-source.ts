@@ -3,9 +3,11 @@ import {
   GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 import { retry } from '../core/backoff.js';
-import { ConnectorError, describeError, isRetriable } from '../core/errors.js';
+import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { SourceRecord, StartAt } from '../core/records.js';
+import { isSequenceNumber } from '../core/sequence.js';
+import { checkShardId } from '../core/shard-id.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
 export interface KinesisShardSourceOptions {
@@ -16,9 +18,16 @@ export interface KinesisShardSourceOptions {
   maxRecordsPerCall?: number;
 }
 
+const NOT_STARTED = 'no shard of that answer is started';
+
 export class KinesisShardSource implements ShardSource {
   constructor(private readonly options: KinesisShardSourceOptions) {}
 
+  /**
+   * Every shard of the stream. An answer naming a shard (or a parent) with an id that is not a
+   * shard id (see `isShardId`) rejects with a non-retriable ConnectorError (`BAD_SHARD_ID`) naming
+   * it: no shard of that answer is started, so the pipeline fails to start rather than skip data.
+   */
   async listShards(): Promise<ShardInfo[]> {
     const shards: ShardInfo[] = [];
     let nextToken: string | undefined;
@@ -30,11 +39,12 @@ export class KinesisShardSource implements ShardSource {
       }).catch((err) => {
         throw new ConnectorError(`listing shards of stream ${this.options.stream} failed: ${describeError(err)}`, { code: 'LIST_SHARDS_FAILED', retriable: true, cause: err });
       });
+      const where = `ListShards of stream ${this.options.stream}`;
       for (const s of page.Shards ?? []) {
         shards.push({
-          shardId: s.ShardId!,
-          parentShardId: s.ParentShardId,
-          adjacentParentShardId: s.AdjacentParentShardId,
+          shardId: checkShardId(s.ShardId, where, NOT_STARTED),
+          parentShardId: s.ParentShardId === undefined ? undefined : checkShardId(s.ParentShardId, where, NOT_STARTED),
+          adjacentParentShardId: s.AdjacentParentShardId === undefined ? undefined : checkShardId(s.AdjacentParentShardId, where, NOT_STARTED),
           closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined,
         });
       }
@@ -81,6 +91,16 @@ class KinesisShardReader implements ShardReader {
     });
   }
 
+  /**
+   * Sequence numbers name batch files and keys, so one that is not a number (a broken or hostile
+   * endpoint) fails the read with a non-retriable error naming it, before anything is written.
+   */
+  private checkSequenceNumber(value: string | undefined): string {
+    if (isSequenceNumber(value)) return value;
+    throw new ConnectorError(`GetRecords of ${this.shardId} gave the sequence number ${showValue(value)}, which is not one (0 or up to 129 digits)`,
+      { code: 'BAD_SEQUENCE_NUMBER', retriable: false });
+  }
+
   async read(signal?: AbortSignal): Promise<ReadResult> {
     for (;;) {
       if (!this.iterator) this.iterator = await this.freshIterator(signal);
@@ -90,7 +110,7 @@ class KinesisShardReader implements ShardReader {
           new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.maxRecordsPerCall ?? 10_000 }), { abortSignal: signal }), signal);
         const records: SourceRecord[] = (out.Records ?? []).map((r) => ({
           data: r.Data ?? new Uint8Array(0),
-          sequenceNumber: r.SequenceNumber!,
+          sequenceNumber: this.checkSequenceNumber(r.SequenceNumber),
           partitionKey: r.PartitionKey ?? '',
           arrival: r.ApproximateArrivalTimestamp ? r.ApproximateArrivalTimestamp.getTime() : NaN,
         }));

@@ -1,5 +1,6 @@
 /** Runs the transform module over whole windows inside a pool thread. */
 import type { RecordWindow, TransformFailure, TransformResult } from '../core/records.js';
+import { frameRaw } from './raw-framing.js';
 import { loadTransformModule, type RecordMeta, type TransformModule } from './transform-module.js';
 
 const NEWLINE = 0x0a;
@@ -8,7 +9,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
-/** Growable output: records back to back, each followed by "\n". */
+/**
+ * Growable output: records back to back, each followed by "\n". Untransformed records are framed
+ * first ({@link frameRaw}), so none of them can turn into two lines.
+ */
 class OutputWriter {
   private buf: Buffer;
   private pos = 0;
@@ -23,6 +27,11 @@ class OutputWriter {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** A raw record, framed as `framing` says, or as it is when no framing is asked for. */
+  writeRaw(data: Buffer, framing: RecordWindow['rawFraming']): void {
+    this.write(framing === undefined ? data : frameRaw(data, framing));
   }
 
   write(value: unknown): void {
@@ -82,13 +91,15 @@ class WindowRecordMeta implements RecordMeta {
 }
 
 export class TransformRunner {
-  private constructor(private readonly mod: TransformModule) {}
+  /** `raw`: no transform module, records pass through (framed as each window says). */
+  private constructor(private readonly mod: TransformModule, private readonly raw: boolean) {}
 
   static async load(file: string | undefined): Promise<TransformRunner> {
-    return new TransformRunner(await loadTransformModule(file));
+    return new TransformRunner(await loadTransformModule(file), file === undefined);
   }
 
   async run(w: RecordWindow): Promise<TransformResult> {
+    if (this.raw) return passThrough(w);
     const mod = this.mod;
     const { filters } = mod;
     const n = w.offsets.length - 1;
@@ -126,3 +137,13 @@ export class TransformRunner {
   }
 }
 
+
+/** Every record of the window, framed as the window says: nothing is filtered and nothing fails. */
+function passThrough(w: RecordWindow): TransformResult {
+  const n = w.offsets.length - 1;
+  const input = Buffer.from(w.data);
+  const out = new OutputWriter(w.rawFraming === 'base64' ? Math.ceil(w.data.byteLength * 4 / 3) + 4 * n : w.data.byteLength + n);
+  for (let i = 0; i < n; i++) out.writeRaw(input.subarray(w.offsets[i], w.offsets[i + 1]), w.rawFraming);
+  const { data, offsets } = out.finish();
+  return { data, offsets, keptIndex: Uint32Array.from({ length: n }, (_, i) => i), filtered: 0, failures: [], keys: w.keys, keyOffsets: w.keyOffsets };
+}

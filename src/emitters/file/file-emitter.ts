@@ -1,12 +1,14 @@
 /**
  * FileEmitter: one file per batch under a directory, named like S3Emitter's keys. Each file is
  * written to a temporary name, fsynced and renamed, so a reader never sees half a batch and a
- * re-emitted batch replaces itself.
+ * re-emitted batch replaces itself. A batch whose file would not be inside `dir` (a bad shard id
+ * or sequence number) fails with a non-retriable EmitError naming the path, and nothing is written.
  */
 import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { confinedPath } from '../../core/confined-path.js';
 import { fsyncDir } from '../../core/fsync-dir.js';
 import type { Batch } from '../../core/batch.js';
 import { batchKey, type Emitter } from '../emitter.js';
@@ -29,7 +31,12 @@ export class FileEmitter implements Emitter {
 
   async emit(batch: Batch): Promise<{ location: string }> {
     const gz = this.options.gzip ?? false;
-    const file = join(this.options.dir, batchKey(this.options.prefix ?? '', batch, gz));
+    let file: string;
+    try {
+      file = confinedPath(this.options.dir, batchKey(this.options.prefix ?? '', batch, gz));
+    } catch (err) {
+      throw new EmitError(`file emitter: ${(err as Error).message}`, { retriable: false, cause: err, code: (err as { code?: string }).code });
+    }
     const body = gz ? await gzip(batch.data) : batch.data;
     const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
     try {

@@ -6,6 +6,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sequenceNumberAt, type Batch } from '../../core/batch.js';
 import type { Emitter } from '../emitter.js';
+import { confinedKey } from '../../core/confined-path.js';
+import { checkShardId } from '../../core/shard-id.js';
 import { ConfigError, EmitError, describeError, isRetriable } from '../../core/errors.js';
 import { REDSHIFT_DEFAULTS, RedshiftSql, copyStatement } from './redshift-basic-emitter.js';
 import type { S3TargetOptions } from '../s3/s3-target-options.js';
@@ -50,9 +52,13 @@ const SHOWN_RECORD_CHARS = 200;
 // eslint-disable-next-line no-control-regex
 const S3_URL = /^s3:\/\/[^/\s]+\/[^\u0000-\u001f]+$/;
 
-/** `<prefix>manifests/<shardId>/<firstSeq>-<lastSeq>.manifest`: deterministic per batch. */
+/**
+ * `<prefix>manifests/<shardId>/<firstSeq>-<lastSeq>.manifest`: deterministic per batch. Checked as
+ * `batchKey` checks its key: a bad shard id or a part that is not one key segment throws.
+ */
 export function manifestKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq'>): string {
-  return `${prefix}manifests/${batch.shardId}/${batch.firstSeq}-${batch.lastSeq}.manifest`;
+  const shardId = checkShardId(batch.shardId, 'a batch', 'no manifest is written');
+  return confinedKey(prefix, 'manifests', shardId, `${batch.firstSeq}-${batch.lastSeq}.manifest`);
 }
 
 /**
