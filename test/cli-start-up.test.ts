@@ -1,0 +1,84 @@
+// The CLI's start-up as a user meets it: the built CLI in a process of its own, with config files
+// and transform modules that go wrong in the ways real ones do.
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+
+let tmp: string;
+test.before(async () => { tmp = await mkdtemp(join(tmpdir(), 'kc-cli-start-')); });
+test.after.always(async () => { await rm(tmp, { recursive: true, force: true }); });
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI without the SDK-warning switch the test runner sets, as a user's shell would. */
+function cli(args: string[], onStart?: (child: ChildProcess) => void): Promise<Run> {
+  const env = { ...process.env };
+  delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => { output.stdout += d; });
+    child.stderr.on('data', (d) => { output.stderr += d; });
+    child.on('exit', (code, signal) => resolve({ code, signal, ...output }));
+    onStart?.(child);
+  });
+}
+
+let counter = 0;
+/** Writes `files` (name to text) into a fresh folder; the path of each. */
+async function folder(files: Record<string, string>): Promise<Record<string, string>> {
+  const dir = join(tmp, `case-${counter++}`);
+  await mkdir(dir, { recursive: true });
+  const paths: Record<string, string> = {};
+  for (const [name, text] of Object.entries(files)) {
+    paths[name] = join(dir, name);
+    await writeFile(paths[name], text);
+  }
+  return paths;
+}
+
+/** A config whose Kinesis is unreachable (a closed port, one attempt), with `extra` merged in. */
+function unreachableConfig(extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    app: 'start-up', stream: 'clicks', kinesis: { endpoint: 'http://127.0.0.1:9', maxAttempts: 1 },
+    checkpoint: { file: './checkpoints.json' }, emitter: { type: 'discard' }, ...extra,
+  });
+}
+
+test('a JS config whose default export is a promise is awaited', async (t) => {
+  const { 'config.js': file } = await folder({ 'config.js': `export default Promise.resolve(${unreachableConfig()});\n` });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.notRegex(run.stderr, /app must be a non-empty string/);
+  t.regex(run.stderr, /listing shards of stream clicks failed/);
+});
+
+test('a JS config that throws is reported by file, name and message, with URL credentials redacted', async (t) => {
+  const { 'config.js': file } = await folder({
+    'config.js': 'throw new TypeError("cannot reach redis://loader:hunter2@cache.internal:6379/0 or postgres://admin:s3cret@db:5432/x");\n',
+  });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /config\.js could not be loaded: TypeError: cannot reach redis:\/\/loader:\*\*\*@cache\.internal:6379\/0 or postgres:\/\/admin:\*\*\*@db:5432\/x/);
+  t.notRegex(run.stderr, /hunter2|s3cret/);
+  t.notRegex(run.stderr, /at file:/, 'no stack trace');
+});
+
+test('a JS config whose default export rejects is reported the same way', async (t) => {
+  const { 'config.js': file } = await folder({
+    'config.js': 'export default Promise.reject(new Error("vault said no to https://ops:tok3n@vault.example/v1"));\n',
+  });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /config\.js default-exports a promise that rejected: Error: vault said no to https:\/\/ops:\*\*\*@vault\.example\/v1/);
+  t.notRegex(run.stderr, /tok3n/);
+});
