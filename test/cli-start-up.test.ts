@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+const SDK_WARNING = /NodeVersionSupportWarning|will require node/;
 
 let tmp: string;
 test.before(async () => { tmp = await mkdtemp(join(tmpdir(), 'kc-cli-start-')); });
@@ -81,4 +82,22 @@ test('a JS config whose default export rejects is reported the same way', async 
   t.is(run.code, 1);
   t.regex(run.stderr, /config\.js default-exports a promise that rejected: Error: vault said no to https:\/\/ops:\*\*\*@vault\.example\/v1/);
   t.notRegex(run.stderr, /tok3n/);
+});
+
+test('no command prints the AWS SDK Node-version warning', async (t) => {
+  const { 'config.json': config } = await folder({ 'config.json': unreachableConfig() });
+  const runs = {
+    run: await cli(['run', config]),
+    'create-stream': await cli(['create-stream', 'clicks', '--shards', '1', '--endpoint', 'http://127.0.0.1:9']),
+    demo: await cli(['demo', '--records', '20', '--shards', '1', '--out', join(tmp, 'demo')]),
+    // Once it has printed its endpoints.
+    local: await cli(['local', '--no-redshift', '--json', '--dir', join(tmp, 'local')], (child) => {
+      child.stdout!.once('data', () => child.kill('SIGTERM'));
+    }),
+  };
+  t.not(runs.run.code, 0, 'run fails: Kinesis is unreachable');
+  t.not(runs['create-stream'].code, 0, 'create-stream fails: Kinesis is unreachable');
+  t.is(runs.demo.code, 0, runs.demo.stderr);
+  t.is(runs.local.code, 0, runs.local.stderr);
+  for (const [command, run] of Object.entries(runs)) t.notRegex(run.stderr, SDK_WARNING, command);
 });

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `kinesis-connectors` command. The only place in the project that calls process.exit. */
+// First: it must run before any import below loads the AWS SDK.
+import './quiet-sdk-warning.js';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config/config.js';
 import { createStream } from '../aws/create-stream.js';
