@@ -101,3 +101,44 @@ test('no command prints the AWS SDK Node-version warning', async (t) => {
   t.is(runs.local.code, 0, runs.local.stderr);
   for (const [command, run] of Object.entries(runs)) t.notRegex(run.stderr, SDK_WARNING, command);
 });
+
+const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
+
+/** A config reading one NDJSON shard file (no Kinesis needed), with `transform` merged in. */
+async function filesConfig(transform: Record<string, unknown>): Promise<string> {
+  const paths = await folder({ 'shardId-000000000000.ndjson': '{"id":"a"}\n', 'config.json': '' });
+  const dir = join(paths['config.json'], '..');
+  await writeFile(paths['config.json'], JSON.stringify({
+    app: 'start-up', stream: 'clicks', source: { type: 'files', dir }, checkpoint: { file: './checkpoints.json' },
+    emitter: { type: 'discard' }, transform: { threads: 1, ...transform },
+  }));
+  return paths['config.json'];
+}
+
+test('a transform module whose top-level await never settles fails the start-up after transform.loadTimeoutMs, naming the file', async (t) => {
+  const module = join(FIXTURES, 'transform-load-hangs.js');
+  const started = Date.now();
+  const run = await cli(['run', await filesConfig({ module, loadTimeoutMs: 1000 })]);
+  t.is(run.code, 1);
+  t.true(Date.now() - started < 20_000);
+  t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*transform-load-hangs\.js did not finish loading within transform\.loadTimeoutMs \(1000 ms\)/);
+});
+
+test('a transform module that imports a missing package names the package and says the module exists', async (t) => {
+  const run = await cli(['run', await filesConfig({ module: join(FIXTURES, 'transform-imports-missing-package.js') })]);
+  t.is(run.code, 1);
+  t.notRegex(run.stderr, /the file does not exist/);
+  t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*transform-imports-missing-package\.js failed to load: the module exists, but the package "kc-fixture-dependency-that-does-not-exist" it imports is not installed/);
+});
+
+test('a transform module that calls process.exit while loading is reported by file and exit code', async (t) => {
+  const run = await cli(['run', await filesConfig({ module: join(FIXTURES, 'transform-exits.js') })]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*transform-exits\.js ended its thread while loading, with exit code 3/);
+});
+
+test('a missing transform module is still reported as a missing file', async (t) => {
+  const run = await cli(['run', await filesConfig({ module: './no-such-transform.js' })]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*no-such-transform\.js failed to load: the file does not exist/);
+});

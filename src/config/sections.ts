@@ -61,6 +61,8 @@ export function transformSection(context: OptionsContext) {
     windowsInFlight: integer(1, 64).default(DEFAULTS.transform.windowsInFlight),
     /** A window not transformed by then fails its actor. @defaultValue 60000 */
     timeoutMs: integer().default(DEFAULTS.transform.timeoutMs),
+    /** The module not loaded by then (a top-level await that never settles) fails the start-up. @defaultValue 30000 */
+    loadTimeoutMs: integer().default(DEFAULTS.transform.loadTimeoutMs),
   }).transform(({ threads, ...rest }) => ({ ...rest, threads: threads ?? DEFAULTS.transform.threads }));
 }
 

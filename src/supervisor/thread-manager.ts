@@ -70,7 +70,8 @@ export class ThreadManager {
   /** Starts the pool, the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
   async start(shardCount: number): Promise<void> {
     const { config } = this;
-    this.pool = await startTransformPool({ threads: config.transform.threads, module: config.transform.module, workers: WORKERS });
+    const { threads, module, loadTimeoutMs } = config.transform;
+    this.pool = await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS });
     for (let i = 0; i < config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i));
     const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, availableParallelism()));
     for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
