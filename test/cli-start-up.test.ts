@@ -142,3 +142,11 @@ test('a missing transform module is still reported as a missing file', async (t)
   t.is(run.code, 1);
   t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*no-such-transform\.js failed to load: the file does not exist/);
 });
+
+test('a broken transform module is reported even when Kinesis cannot be reached', async (t) => {
+  const module = join(FIXTURES, 'transform-bad-export.js');
+  const { 'config.json': file } = await folder({ 'config.json': unreachableConfig({ transform: { module, threads: 1 } }) });
+  const run = await cli(['run', file]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*transform-bad-export\.js: export toRecord must be a function, got number/);
+});
