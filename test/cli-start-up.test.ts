@@ -150,3 +150,14 @@ test('a broken transform module is reported even when Kinesis cannot be reached'
   t.is(run.code, 1);
   t.regex(run.stderr, /kinesis-connectors: TransformModuleError \(TRANSFORM_MODULE_INVALID\): transform module \S*transform-bad-export\.js: export toRecord must be a function, got number/);
 });
+
+test('SIGTERM during the start-up stops what started and exits 0', async (t) => {
+  const module = join(FIXTURES, 'transform-load-hangs.js');
+  const run = await cli(['run', await filesConfig({ module, loadTimeoutMs: 60_000 })], (child) => {
+    setTimeout(() => child.kill('SIGTERM'), 1500);
+  });
+  t.is(run.signal, null, 'not ended by the signal');
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stderr, /SIGTERM received/);
+  t.regex(run.stderr, /pipeline stopped/);
+});
