@@ -153,8 +153,14 @@ test('a broken transform module is reported even when Kinesis cannot be reached'
 
 test('SIGTERM during the start-up stops what started and exits 0', async (t) => {
   const module = join(FIXTURES, 'transform-load-hangs.js');
+  // Once the module has begun to load: the pipeline is starting.
   const run = await cli(['run', await filesConfig({ module, loadTimeoutMs: 60_000 })], (child) => {
-    setTimeout(() => child.kill('SIGTERM'), 1500);
+    const onData = (d: Buffer) => {
+      if (!d.toString().includes('transform-load-hangs: loading')) return;
+      child.stderr!.off('data', onData);
+      child.kill('SIGTERM');
+    };
+    child.stderr!.on('data', onData);
   });
   t.is(run.signal, null, 'not ended by the signal');
   t.is(run.code, 0, run.stderr);
