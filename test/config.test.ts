@@ -76,6 +76,7 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['redshift bad format', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't', iamRole: 'arn:aws:iam::123456789012:role/r', format: 'csv' } }, 'emitter.format must be "json-auto", {"jsonPaths": "s3://bucket/key"} or {"delimiter": "<one character>"}, got "csv"'],
   ['redshift without url', { emitter: { type: 'redshift', bucket: 'b-1', table: 't', iamRole: 'arn:aws:iam::123456789012:role/r' } }, 'emitter.url must be a postgres:// URL (or set REDSHIFT_URL), got undefined'],
   ['redshift-manifest without file table', { emitter: { type: 'redshift-manifest', bucket: 'b-1', url: 'postgres://rs:5439/db', dataTable: 't', iamRole: 'arn:aws:iam::123456789012:role/r' } }, 'emitter.fileTable must be a non-empty string, got undefined'],
+  ['redshift-manifest bad copyMandatory', { emitter: { type: 'redshift-manifest', bucket: 'b-1', url: 'postgres://rs:5439/db', dataTable: 't', fileTable: 'f', iamRole: 'arn:aws:iam::123456789012:role/r', copyMandatory: 'no' } }, 'emitter.copyMandatory must be true or false, got "no"'],
   ['kinesis bad partition key', { emitter: { type: 'kinesis', stream: 'out', partitionKey: 'random' } }, 'emitter.partitionKey must be "sequence" or "source-shard", got "random"'],
   ['postgres bad columns', { emitter: { type: 'postgres', url: 'postgres://h/db', table: 't', columns: ['a'] } }, 'emitter.columns must map column names to JSON field names'],
   ['postgres password hidden', { emitter: { type: 'postgres', url: 'mysql://u:pw@h/db', table: 't' } }, 'emitter.url must use postgres: or postgresql:, got "mysql://u:***@h/db"'],
@@ -113,7 +114,9 @@ test('every emitter type resolves with its defaults', (t) => {
   t.like(resolve({ emitter: { type: 'redshift', bucket: 'b-1', table: 'events', iamRole: role } }, { REDSHIFT_URL: 'postgres://rs:5439/db' }).emitter,
     { type: 'redshift', url: 'postgres://rs:5439/db', table: 'events', format: 'json-auto', auth: { iamRole: role } });
   t.like(resolve({ emitter: { type: 'redshift-manifest', bucket: 'b-1', url: 'postgres://rs:5439/db', dataTable: 'events', fileTable: 'files', iamRole: role, format: { delimiter: '|' } } }).emitter,
-    { type: 'redshift-manifest', dataTable: 'events', fileTable: 'files', format: { delimiter: '|' } });
+    { type: 'redshift-manifest', dataTable: 'events', fileTable: 'files', format: { delimiter: '|' }, copyMandatory: true });
+  t.like(resolve({ emitter: { type: 'redshift-manifest', bucket: 'b-1', url: 'postgres://rs:5439/db', dataTable: 'events', fileTable: 'files', iamRole: role, copyMandatory: false } }).emitter,
+    { type: 'redshift-manifest', copyMandatory: false });
   t.like(resolve({ emitter: { type: 'kinesis', stream: 'out' } }).emitter, { type: 'kinesis', stream: 'out', partitionKey: 'sequence', region: 'us-east-1' });
   t.like(resolve({ emitter: { type: 'postgres', table: 'events', columns: { user_id: 'user.id' } } }, { DATABASE_URL: 'postgres://127.0.0.1/test' }).emitter,
     { type: 'postgres', url: 'postgres://127.0.0.1/test', table: 'events', columns: { user_id: 'user.id' } });

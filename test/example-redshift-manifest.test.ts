@@ -87,6 +87,9 @@ test('N events in, exactly N rows, each file once, even when stage 2 dies betwee
   t.deepEqual(after, loadedFiles, 'the same files, each once');
   t.is(new Set(after).size, after.length);
   t.true(after.every((f) => f.startsWith('s3://clicks-archive/clicks/')));
+  const manifests = redshift.copies.filter((c) => c.manifest).map((c) => c.from);
+  t.true(manifests.length > 0 && manifests.every((m) => m.startsWith('s3://clicks-archive/redshift/manifests/')),
+    'the manifests under a prefix of their own, apart from the data files');
   t.is(redshift.copies.length, copiesBefore, 'no COPY ran again');
   t.not(await redisGet(`${names.PIPELINE_NAME}:checkpoint:${names.OUTPUT_STREAM}:shardId-000000000000`), null, 'checkpointed after the rerun');
   const ids = (await db.query(`SELECT count(DISTINCT id) AS n FROM ${quoteIdent(tables.dataTable)}`)).rows[0].n;

@@ -259,6 +259,25 @@ test('manifest: a missing file fails the load, rolls back the file table, and a 
   }
 });
 
+test('manifest with copyMandatory false: the entries are not mandatory, and a missing file is skipped while the rest load', async (t) => {
+  const { data, files, prefix } = await createTables();
+  const present = await storeFiles(prefix, 2, 5);
+  const missing = `s3://${env.bucket}/${prefix}files/never-written.json`;
+  const emitter = manifestEmitter({ dataTable: data, fileTable: files, prefix, copyMandatory: false });
+  try {
+    const urls = [present[0], missing, present[1]];
+    const batch = makeBatch(urls);
+    const { location } = await emitter.emit(batch);
+    t.is(location, `s3://${env.bucket}/${manifestKey(prefix, batch)}`);
+    const written = await env.s3Client.send(new GetObjectCommand({ Bucket: env.bucket, Key: manifestKey(prefix, batch) }));
+    t.deepEqual(JSON.parse(await written.Body!.transformToString()), { entries: urls.map((url) => ({ url, mandatory: false })) });
+    t.is(await count(data), 10, 'the two present files loaded');
+    t.is(copiesFrom(location), 1);
+  } finally {
+    await emitter.close();
+  }
+});
+
 test('a missing table is a clear EmitError, not retriable, naming the table and URL, with the credentials redacted', async (t) => {
   const prefix = `${uniqueName('rs_missing')}/`;
   const table = uniqueName('rs_no_such_table');

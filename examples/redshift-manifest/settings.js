@@ -20,6 +20,8 @@ export const settings = {
     outputBufferSize: Number(env.OUTPUT_BUFFER_SIZE ?? 10),
     ...local(env.KINESIS_ENDPOINT),
   },
-  s3: { bucket: env.S3_BUCKET ?? 'clicks-archive', ...local(env.S3_ENDPOINT) },
+  // Stage 1's data files and stage 2's manifests under prefixes of their own, so that a COPY of the
+  // data by prefix never picks up a manifest (stage 2 writes them at <manifestPrefix>manifests/...).
+  s3: { bucket: env.S3_BUCKET ?? 'clicks-archive', dataPrefix: 'clicks/', manifestPrefix: 'redshift/', ...local(env.S3_ENDPOINT) },
   checkpoint: env.REDIS_URL ? { redis: env.REDIS_URL } : { file: env.CHECKPOINT_FILE ?? './checkpoints.json' },
 };

@@ -10,7 +10,7 @@ export default {
   transform: { module: './transform.js' },
   buffer: { maxRecords: s.kinesis.inputBufferSize, maxAgeMs: 1000 },
   emitter: {
-    type: 's3-manifest', bucket: s.s3.bucket, prefix: 'clicks/', manifestStream: s.kinesis.outputStream,
+    type: 's3-manifest', bucket: s.s3.bucket, prefix: s.s3.dataPrefix, manifestStream: s.kinesis.outputStream,
     ...(s.s3.endpoint ? { endpoint: s.s3.endpoint, forcePathStyle: true } : {}),
   },
   deadLetter: { dir: './dead-letter/stage1' },

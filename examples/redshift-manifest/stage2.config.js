@@ -10,7 +10,7 @@ export default {
   checkpoint: { ...s.checkpoint, intervalMs: Number(process.env.STAGE2_CHECKPOINT_INTERVAL_MS ?? 500) },
   buffer: { maxRecords: s.kinesis.outputBufferSize, maxAgeMs: 1000 },
   emitter: {
-    type: 'redshift-manifest', bucket: s.s3.bucket, prefix: 'clicks/', url: s.redshift.url,
+    type: 'redshift-manifest', bucket: s.s3.bucket, prefix: s.s3.manifestPrefix, url: s.redshift.url,
     dataTable: s.redshift.dataTable, fileTable: s.redshift.fileTable, iamRole: s.redshift.iamRole, format: 'json-auto',
     ...(s.s3.endpoint ? { endpoint: s.s3.endpoint, forcePathStyle: true } : {}),
   },

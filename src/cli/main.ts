@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `kinesis-connectors` command. The only place in the project that calls process.exit. */
+// First: it must run before any import below loads the AWS SDK.
+import './quiet-sdk-warning.js';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config/config.js';
 import { createStream } from '../aws/create-stream.js';
@@ -8,6 +10,7 @@ import { createKinesisClient } from '../aws/kinesis-client.js';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { LOG_LEVELS, createConsoleLogger, type LogLevel } from '../core/logger.js';
 import { Pipeline } from '../supervisor/pipeline.js';
+import { ShutdownSignals } from './shutdown-signals.js';
 import { UsageError, isParseArgsError } from './usage-error.js';
 
 const USAGE = `Usage:
@@ -39,20 +42,9 @@ function positiveInt(name: string, value: string | undefined, fallback?: number)
   return n;
 }
 
-/** Runs `pipeline` until a signal (or idleness, with idleExitMs); a second signal exits at once. */
-async function runUntilSignalled(pipeline: Pipeline, idleExitMs?: number): Promise<void> {
-  let signalled = 0;
-  const stopOn = (signal: NodeJS.Signals) => {
-    signalled++;
-    if (signalled > 1) {
-      process.stderr.write(`kinesis-connectors: second ${signal}; exiting now without draining\n`);
-      process.exit(130);
-    }
-    process.stderr.write(`kinesis-connectors: ${signal} received; draining (send again to exit at once)\n`);
-    void pipeline.stop();
-  };
-  process.on('SIGINT', stopOn);
-  process.on('SIGTERM', stopOn);
+/** Runs a started `pipeline` until a signal (or idleness, with idleExitMs), then stops it. */
+async function runUntilSignalled(pipeline: Pipeline, signals: ShutdownSignals, idleExitMs?: number): Promise<void> {
+  void signals.received.then(() => pipeline.stop());
   if (idleExitMs !== undefined) {
     const ac = new AbortController();
     await Promise.race([pipeline.waitUntilIdle(idleExitMs, ac.signal), pipeline.done()]);
@@ -63,25 +55,36 @@ async function runUntilSignalled(pipeline: Pipeline, idleExitMs?: number): Promi
   await pipeline.stop();
 }
 
+/** `run`: signals are handled from its first line; one during the start-up stops what started. */
+async function run(rest: string[]): Promise<void> {
+  const signals = new ShutdownSignals((code) => process.exit(code));
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
+    'idle-exit': { type: 'string' }, 'log-level': { type: 'string' } } });
+  if (positionals.length !== 1) fail(`run needs exactly one config file\n\n${USAGE}`, 2);
+  const idle = values['idle-exit'] === undefined ? undefined : positiveInt('idle-exit', values['idle-exit']);
+  if (values['log-level'] !== undefined && !LOG_LEVELS.includes(values['log-level'] as LogLevel)) {
+    fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`, 2);
+  }
+  const { options, baseDir } = await loadConfigFile(positionals[0]);
+  if (values['log-level']) options.logLevel = values['log-level'] as LogLevel;
+  const config = resolveConfig(options, { baseDir });
+  if (signals.signalled) return;
+  const pipeline = new Pipeline(options, { baseDir, logger: createConsoleLogger(config.logLevel) });
+  const started = pipeline.start().then(() => true);
+  if (!await Promise.race([started, signals.received.then(() => false)])) {
+    // The start-up is abandoned: its failure from here on (threads closed under it) is expected.
+    started.catch(() => undefined);
+    await pipeline.stop();
+    return;
+  }
+  await runUntilSignalled(pipeline, signals, idle);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'run': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
-        'idle-exit': { type: 'string' }, 'log-level': { type: 'string' } } });
-      if (positionals.length !== 1) fail(`run needs exactly one config file\n\n${USAGE}`, 2);
-      const idle = values['idle-exit'] === undefined ? undefined : positiveInt('idle-exit', values['idle-exit']);
-      if (values['log-level'] !== undefined && !LOG_LEVELS.includes(values['log-level'] as LogLevel)) {
-        fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`, 2);
-      }
-      const { options, baseDir } = await loadConfigFile(positionals[0]);
-      if (values['log-level']) options.logLevel = values['log-level'] as LogLevel;
-      const config = resolveConfig(options, { baseDir });
-      const pipeline = new Pipeline(options, { baseDir, logger: createConsoleLogger(config.logLevel) });
-      await pipeline.start();
-      await runUntilSignalled(pipeline, idle);
-      return;
-    }
+    case 'run':
+      return run(rest);
     case 'create-stream': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
         shards: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' } } });

@@ -62,6 +62,8 @@ export function transformSection(context: OptionsContext) {
     windowsInFlight: integer(1, 64).default(DEFAULTS.transform.windowsInFlight),
     /** A window not transformed by then fails its actor. @defaultValue 60000 */
     timeoutMs: integer().default(DEFAULTS.transform.timeoutMs),
+    /** The module not loaded by then (a top-level await that never settles) fails the start-up. @defaultValue 30000 */
+    loadTimeoutMs: integer().default(DEFAULTS.transform.loadTimeoutMs),
     /**
      * Without a module, how records become lines of the emitters that store lines (see
      * `raw-framing.ts`): "lines" (as they are, base64 with a `base64:` mark when not one UTF-8

@@ -25,6 +25,11 @@ export function redactUrl(value: string): string {
   }
 }
 
+/** `text` with every URL-like part (`scheme://...`) shown redacted, as by {@link redactUrl}. */
+export function redactUrls(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi, (found) => redactUrl(found));
+}
+
 /** Why `value` is not a URL with one of `protocols` (the URL shown redacted), or undefined. */
 export function urlProblem(value: unknown, protocols: readonly string[]): string | undefined {
   if (!isNonEmptyString(value)) return nonEmptyStringMessage(value);

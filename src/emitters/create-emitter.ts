@@ -49,7 +49,7 @@ export async function createEmitter(config: ResolvedConfig): Promise<Emitter> {
       const { RedshiftManifestEmitter } = await import('./redshift/redshift-manifest-emitter.js');
       return new RedshiftManifestEmitter({
         s3: await s3Options(e), connectionString: e.url, dataTable: e.dataTable, fileTable: e.fileTable, columns: e.columns,
-        authorization: e.auth, format: e.format,
+        authorization: e.auth, format: e.format, copyMandatory: e.copyMandatory,
       });
     }
     case 'file': {

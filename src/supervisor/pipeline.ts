@@ -14,7 +14,7 @@ import { createConsoleLogger, type Logger } from '../core/logger.js';
 import { SHARD_END } from '../core/sequence.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { createSource } from '../sources/create-source.js';
-import type { ShardSource } from '../sources/shard-source.js';
+import type { ShardInfo, ShardSource } from '../sources/shard-source.js';
 import { deserializeError, type EmittedTotals, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
 import { Checkpointer } from './checkpointer.js';
 import { nextRestart } from './restart-policy.js';
@@ -83,8 +83,12 @@ export class Pipeline {
     this.started = true;
     const { config } = this;
     try {
-      this.source = await createSource(config, this.logger);
-      const shards = await this.source.listShards();
+      // The transform module is checked while the shards are listed: a broken module fails the
+      // start-up at once, and a listing failure waits for that check, so the module is named first.
+      const listed = this.listShards().then((shards) => ({ shards }), (error: unknown) => ({ error }));
+      const [, result] = await Promise.all([this.threads.startPool(), listed]);
+      if ('error' in result) throw result.error;
+      const { shards } = result;
       await this.threads.start(shards.length);
       await this.registry.update(shards, (id) => this.store.get(id));
       this.startReady();
@@ -96,6 +100,11 @@ export class Pipeline {
     this.timers.push(setInterval(() => void this.discover(), config.shards.discoveryIntervalMs));
     this.logger.info({ app: config.app, stream: config.stream, shards: this.registry.size, hostThreads: this.threads.hostCount,
       transformThreads: config.transform.threads, emitterThreads: this.threads.emitterCount, emitter: config.emitter.type }, 'pipeline started');
+  }
+
+  private async listShards(): Promise<ShardInfo[]> {
+    this.source = await createSource(this.config, this.logger);
+    return this.source.listShards();
   }
 
   private onHostEvent(event: HostEvent): void {

@@ -67,10 +67,19 @@ export class ThreadManager {
     return this.hosts[index];
   }
 
-  /** Starts the pool, the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
+  /**
+   * Starts the transform pool, whose first thread loads the transform module: rejects when the
+   * module is broken. Needs no shard count, so it can run before (or while) the shards are listed.
+   */
+  async startPool(): Promise<void> {
+    const { threads, module, loadTimeoutMs } = this.config.transform;
+    this.pool ??= await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS });
+  }
+
+  /** Starts the pool (unless started), the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
   async start(shardCount: number): Promise<void> {
     const { config } = this;
-    this.pool = await startTransformPool({ threads: config.transform.threads, module: config.transform.module, workers: WORKERS });
+    await this.startPool();
     for (let i = 0; i < config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i));
     const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, availableParallelism()));
     for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));

@@ -4,14 +4,15 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { ConnectorError, TransformModuleError, describeError } from '../core/errors.js';
+import { ConnectorError } from '../core/errors.js';
 import type { RecordWindow, TransformResult } from '../core/records.js';
 import type { TransformApi } from '../threads/protocol.js';
 import { serve, transfer } from '../threads/rpc.js';
+import { probeTransformModule } from './probe-transform-module.js';
 import { windowTransferables } from './record-window.js';
 
 /** Starts the pool and has one thread load the module, so a broken module fails the start-up. */
-export async function startTransformPool(options: { threads: number; module?: string; workers: URL }): Promise<Piscina> {
+export async function startTransformPool(options: { threads: number; module?: string; loadTimeoutMs: number; workers: URL }): Promise<Piscina> {
   const pool = new Piscina({
     filename: new URL('transform-thread.js', options.workers).href,
     minThreads: options.threads,
@@ -20,11 +21,10 @@ export async function startTransformPool(options: { threads: number; module?: st
     workerData: { module: options.module },
   });
   try {
-    await pool.run({ probe: true });
+    await probeTransformModule(pool, options.module, options.loadTimeoutMs);
   } catch (err) {
     await pool.destroy().catch(() => undefined);
-    if ((err as Error).name === 'TransformModuleError') throw new TransformModuleError((err as Error).message, err);
-    throw new TransformModuleError(`the transform pool failed to start: ${describeError(err)}`, err);
+    throw err;
   }
   return pool;
 }

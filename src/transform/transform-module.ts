@@ -36,15 +36,28 @@ export interface TransformModule extends Transformer, Filter {
 
 const identity = (x: unknown) => x;
 
+/**
+ * Why importing `file` failed: the file is missing, or it exists and something it imports is (a
+ * package by its name, or a file by its path), or the error it threw while loading.
+ */
+function loadFailure(err: unknown, file: string): string {
+  const e = err as NodeJS.ErrnoException;
+  const missing = e.code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find (package|module) '([^']+)'/.exec(String(e.message)) : null;
+  if (!missing) return `${e.name}: ${e.message}`;
+  const [, kind, what] = missing;
+  if (kind === 'module' && (what === file || what === pathToFileURL(file).href)) return 'the file does not exist';
+  return kind === 'package'
+    ? `the module exists, but the package "${what}" it imports is not installed where the module can find it`
+    : `the module exists, but ${what}, which it imports, does not exist`;
+}
+
 export async function loadTransformModule(file: string | undefined): Promise<TransformModule> {
   if (file === undefined) return { toRecord: identity, fromRecord: identity, keepRecord: () => true, filters: false };
   let mod: Record<string, unknown>;
   try {
     mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const reason = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file) ? 'the file does not exist' : `${e.name}: ${e.message}`;
-    throw new TransformModuleError(`transform module ${file} failed to load: ${reason}`, err);
+    throw new TransformModuleError(`transform module ${file} failed to load: ${loadFailure(err, file)}`, err);
   }
   // A CommonJS module, or an ESM module with a default export object, carries the functions there.
   const fromDefault = mod.default && typeof mod.default === 'object' ? mod.default as Record<string, unknown> : {};

@@ -11,6 +11,7 @@ import { checkShardId } from '../../core/shard-id.js';
 import { ConfigError, EmitError, describeError, isRetriable } from '../../core/errors.js';
 import { REDSHIFT_DEFAULTS, RedshiftSql, copyStatement } from './redshift-basic-emitter.js';
 import type { S3TargetOptions } from '../s3/s3-target-options.js';
+import { flagMessage } from '../../config/messages.js';
 import { quoteIdent } from '../sql.js';
 import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
 import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
@@ -41,6 +42,11 @@ export interface RedshiftManifestEmitterOptions {
   format?: RedshiftFormat;
   /** The AWS region of the buckets, when it differs from the cluster's. @defaultValue the cluster's */
   region?: string;
+  /**
+   * Whether each manifest entry is `mandatory` (the original's `CopyMandatory`): a missing listed
+   * file then fails the COPY; when false, Redshift skips it and loads the rest. @defaultValue true
+   */
+  copyMandatory?: boolean;
 }
 
 /** Bind parameters per statement when checking or recording files (Redshift has no arrays). */
@@ -63,7 +69,7 @@ export function manifestKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firs
 
 /**
  * In one transaction per batch: locks the file table, drops the batch's URLs it already holds,
- * records the rest, writes a manifest listing them (each `mandatory`) and runs one `COPY <dataTable>
+ * records the rest, writes a manifest listing them (each `mandatory` unless `copyMandatory` is false) and runs one `COPY <dataTable>
  * FROM '<manifest URL>' <authorization> MANIFEST <format> [GZIP] [REGION]`. A batch whose files are
  * all loaded already runs no COPY and writes no manifest. A record that is not an S3 URL fails the
  * batch with a non-retriable EmitError naming it.
@@ -76,6 +82,9 @@ export class RedshiftManifestEmitter implements Emitter {
     checkName('dataTable', options.dataTable);
     if (options.fileTable === undefined) throw new ConfigError('fileTable', 'is required: it records the files already loaded');
     checkName('fileTable', options.fileTable);
+    if (options.copyMandatory !== undefined && typeof options.copyMandatory !== 'boolean') {
+      throw new ConfigError('copyMandatory', flagMessage(options.copyMandatory));
+    }
     this.sql = new RedshiftSql(options.connectionString, options.authorization);
   }
 
@@ -115,7 +124,8 @@ export class RedshiftManifestEmitter implements Emitter {
   }
 
   private async putManifest(key: string, urls: string[], what: string): Promise<void> {
-    const body = Buffer.from(JSON.stringify({ entries: urls.map((url) => ({ url, mandatory: true })) }), 'utf8');
+    const mandatory = this.options.copyMandatory ?? true;
+    const body = Buffer.from(JSON.stringify({ entries: urls.map((url) => ({ url, mandatory })) }), 'utf8');
     try {
       await this.options.s3.client.send(new PutObjectCommand({
         Bucket: this.options.s3.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: 'application/json',

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { emitterVariant } from '../../config/emitter-variant.js';
 import { tableNameMessage } from '../../config/messages.js';
 import type { OptionsContext } from '../../config/options-context.js';
-import { tableName } from '../../config/rules.js';
+import { flag, tableName } from '../../config/rules.js';
 import { S3_TARGET_OPTIONS, resolveS3Target, s3TargetShape } from '../s3/s3-target-options.js';
 import { REDSHIFT_OPTIONS, authorizationRule, redshiftShape, resolveAuthorization } from './redshift-options.js';
 
@@ -18,7 +18,9 @@ export function redshiftManifestEmitterSchema(context: OptionsContext) {
     dataTable: tableName(tableNameMessage),
     /** The table recording every file loaded, so that none is loaded twice. */
     fileTable: tableName(tableNameMessage),
-  }, [...S3_TARGET_OPTIONS, ...REDSHIFT_OPTIONS, 'dataTable', 'fileTable']).check(authorizationRule).transform((options, ctx) => resolveAuthorization(resolveS3Target(options), ctx));
+    /** Whether each manifest entry is mandatory: a missing file then fails the COPY. @defaultValue true */
+    copyMandatory: flag().default(true),
+  }, [...S3_TARGET_OPTIONS, ...REDSHIFT_OPTIONS, 'dataTable', 'fileTable', 'copyMandatory']).check(authorizationRule).transform((options, ctx) => resolveAuthorization(resolveS3Target(options), ctx));
 }
 
 export type RedshiftManifestEmitterConfig = z.input<ReturnType<typeof redshiftManifestEmitterSchema>>;
