@@ -70,7 +70,7 @@ export class ThreadManager {
   /** Starts the pool, the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
   async start(shardCount: number): Promise<void> {
     const { config } = this;
-    this.pool = await startTransformPool({ threads: config.transform.threads, module: config.transform.module, workers: WORKERS });
+    this.pool = await startTransformPool({ threads: config.transform.threads, module: config.transform.module, workers: WORKERS, logger: this.logger });
     for (let i = 0; i < config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i));
     const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, availableParallelism()));
     for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
@@ -172,7 +172,7 @@ export class ThreadManager {
       e.worker.postMessage({ type: 'connect', port: ch.port1 }, [ch.port1]);
       emitterPorts.push(ch.port2);
     }
-    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs);
+    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger);
     const data: ShardHostData = { hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts };
     const worker = new Worker(new URL('shard-host-thread.js', WORKERS), {
       workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts],
