@@ -73,3 +73,15 @@ for (const c of cases) {
     t.is(outputs(await relay.run(windowOf(5, -1))).length, 5);
   });
 }
+
+test.serial('time waiting for a free pool thread does not count against transform.timeoutMs: queued windows are not bisected', async (t) => {
+  const pool = await startTransformPool({ threads: 1, module: fixture('transform-slow.js'), workers: WORKERS });
+  t.teardown(() => pool.destroy());
+  const logger = captureLogger();
+  const relay = new TransformRelay(pool, 300, logger);
+  // Eight windows of about 60 ms each on one thread: the last waits far longer than 300 ms.
+  const results = await Promise.all(Array.from({ length: 8 }, () => relay.run(windowOf(200, -1))));
+  t.true(results.every((r) => r.failures.length === 0 && r.keptIndex.length === 200));
+  t.is(relay.poolCalls, 8);
+  t.false(logger.lines.some((l) => l.msg.includes('bisecting')));
+});

@@ -10,6 +10,7 @@ import { sequenceNumberOf, type RecordWindow, type TransformResult } from '../co
 import { deserializeError, type TransformApi } from '../threads/protocol.js';
 import { serve, transfer } from '../threads/rpc.js';
 import { classifyPoolFailure, PoolFault } from './pool-fault.js';
+import { PoolGate } from './pool-gate.js';
 import { sliceWindow, windowTransferables } from './record-window.js';
 import type { TransformAnswer } from './transform-task.js';
 import { bisectWindow } from './window-bisection.js';
@@ -42,12 +43,24 @@ export async function startTransformPool(options: { threads: number; module?: st
   return pool;
 }
 
+/** One gate per pool, shared by the relays of every host thread. */
+const gates = new WeakMap<Piscina, PoolGate>();
+
+function gateOf(pool: Piscina): PoolGate {
+  let gate = gates.get(pool);
+  if (!gate) gates.set(pool, gate = new PoolGate(pool.maxThreads));
+  return gate;
+}
+
 /** Runs windows in the pool for the shard host threads, bisecting a window whose thread was stopped or died. */
 export class TransformRelay {
   /** Tasks given to the pool so far (bisection adds some). */
   poolCalls = 0;
+  private readonly gate: PoolGate;
 
-  constructor(private readonly pool: Piscina, private readonly timeoutMs: number, private readonly logger: Logger = silentLogger) {}
+  constructor(private readonly pool: Piscina, private readonly timeoutMs: number, private readonly logger: Logger = silentLogger) {
+    this.gate = gateOf(pool);
+  }
 
   /** The result for `window`; records that stop or kill their thread on their own come back as failures. */
   async run(window: RecordWindow): Promise<TransformResult> {
@@ -66,8 +79,12 @@ export class TransformRelay {
     }
   }
 
-  /** One pool call for a copy of `w` (which stays here, so it can be bisected). */
-  private async attempt(w: RecordWindow): Promise<TransformResult> {
+  /** One pool call for a copy of `w` (which stays here, so it can be bisected), once a thread is free. */
+  private attempt(w: RecordWindow): Promise<TransformResult> {
+    return this.gate.run(() => this.attemptNow(w));
+  }
+
+  private async attemptNow(w: RecordWindow): Promise<TransformResult> {
     const copy = sliceWindow(w, 0, w.offsets.length - 1);
     const signal = AbortSignal.timeout(this.timeoutMs);
     this.poolCalls++;
