@@ -75,13 +75,16 @@ for (const c of cases) {
 }
 
 test.serial('time waiting for a free pool thread does not count against transform.timeoutMs: queued windows are not bisected', async (t) => {
-  const pool = await startTransformPool({ threads: 1, module: fixture('transform-slow.js'), workers: WORKERS });
+  const pool = await startTransformPool({ threads: 1, module: fixture('transform-sleeps.js'), workers: WORKERS });
   t.teardown(() => pool.destroy());
   const logger = captureLogger();
-  const relay = new TransformRelay(pool, 300, logger);
-  // Eight windows of about 60 ms each on one thread: the last waits far longer than 300 ms.
-  const results = await Promise.all(Array.from({ length: 8 }, () => relay.run(windowOf(200, -1))));
-  t.true(results.every((r) => r.failures.length === 0 && r.keptIndex.length === 200));
-  t.is(relay.poolCalls, 8);
+  const relay = new TransformRelay(pool, 400, logger);
+  // Ten windows of about 80 ms each on one thread: the last waits about 700 ms for it.
+  const slow = () => packWindow('shardId-000000000009', Array.from({ length: 20 }, (_, i) => ({
+    data: Buffer.from(JSON.stringify({ id: `q-${i}`, sleepMs: i === 0 ? 80 : 0 })), sequenceNumber: String(i), partitionKey: 'pk', arrival: 0,
+  })));
+  const results = await Promise.all(Array.from({ length: 10 }, () => relay.run(slow())));
+  t.true(results.every((r) => r.failures.length === 0 && r.keptIndex.length === 20));
+  t.is(relay.poolCalls, 10);
   t.false(logger.lines.some((l) => l.msg.includes('bisecting')));
 });

@@ -10,8 +10,8 @@ import { sequenceNumberOf, type RecordWindow, type TransformResult } from '../co
 import { deserializeError, type TransformApi } from '../threads/protocol.js';
 import { serve, transfer } from '../threads/rpc.js';
 import { classifyPoolFailure, PoolFault } from './pool-fault.js';
-import { PoolGate } from './pool-gate.js';
 import { sliceWindow, windowTransferables } from './record-window.js';
+import { taskClock } from './task-clock.js';
 import type { TransformAnswer } from './transform-task.js';
 import { bisectWindow } from './window-bisection.js';
 
@@ -43,24 +43,12 @@ export async function startTransformPool(options: { threads: number; module?: st
   return pool;
 }
 
-/** One gate per pool, shared by the relays of every host thread. */
-const gates = new WeakMap<Piscina, PoolGate>();
-
-function gateOf(pool: Piscina): PoolGate {
-  let gate = gates.get(pool);
-  if (!gate) gates.set(pool, gate = new PoolGate(pool.maxThreads));
-  return gate;
-}
-
 /** Runs windows in the pool for the shard host threads, bisecting a window whose thread was stopped or died. */
 export class TransformRelay {
   /** Tasks given to the pool so far (bisection adds some). */
   poolCalls = 0;
-  private readonly gate: PoolGate;
 
-  constructor(private readonly pool: Piscina, private readonly timeoutMs: number, private readonly logger: Logger = silentLogger) {
-    this.gate = gateOf(pool);
-  }
+  constructor(private readonly pool: Piscina, private readonly timeoutMs: number, private readonly logger: Logger = silentLogger) {}
 
   /** The result for `window`; records that stop or kill their thread on their own come back as failures. */
   async run(window: RecordWindow): Promise<TransformResult> {
@@ -79,27 +67,26 @@ export class TransformRelay {
     }
   }
 
-  /** One pool call for a copy of `w` (which stays here, so it can be bisected), once a thread is free. */
-  private attempt(w: RecordWindow): Promise<TransformResult> {
-    return this.gate.run(() => this.attemptNow(w));
-  }
-
-  private async attemptNow(w: RecordWindow): Promise<TransformResult> {
+  /** One pool call for a copy of `w` (which stays here, so it can be bisected). */
+  private async attempt(w: RecordWindow): Promise<TransformResult> {
     const copy = sliceWindow(w, 0, w.offsets.length - 1);
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    // transform.timeoutMs counts from when a thread starts the task, not from when it was queued.
+    const clock = taskClock(this.pool, this.timeoutMs);
     this.poolCalls++;
     let answer: TransformAnswer;
     try {
       // On time-out Piscina ends the thread running the task (a transform stuck in a loop cannot
       // be interrupted any other way) and starts a new one.
-      answer = await this.pool.run(copy, { transferList: windowTransferables(copy), signal }) as TransformAnswer;
+      answer = await this.pool.run({ ...copy, taskId: clock.taskId }, { transferList: windowTransferables(copy), signal: clock.signal }) as TransformAnswer;
     } catch (err) {
-      const fault = classifyPoolFailure(err, signal, this.timeoutMs);
+      const fault = classifyPoolFailure(err, clock.signal, this.timeoutMs);
       if (!fault) throw err;
       if (fault.name === 'THREAD_EXIT') {
         this.logger.error({ shardId: w.shardId, records: w.offsets.length - 1, error: fault.message }, 'a transform pool thread died; Piscina starts a new one');
       }
       throw fault;
+    } finally {
+      clock.done();
     }
     if (!answer) throw new Error('the transform pool answered a window with nothing');
     if ('taskError' in answer) throw deserializeError(answer.taskError);
