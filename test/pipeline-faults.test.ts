@@ -160,6 +160,9 @@ for (const s of stoppers) {
     const isolated = logger.lines.find((l) => l.level === 'error' && l.msg.includes('stops or kills its transform thread'));
     t.is(isolated?.fields.sequenceNumber, lines[0].sequenceNumber);
     t.truthy(logger.lines.find((l) => l.level === 'warn' && l.msg.includes('bisecting')));
+    const death = logger.lines.find((l) => l.level === 'error' && l.msg.includes('transform pool thread died'));
+    if (s.name === 'THREAD_EXIT') t.regex(String(death?.fields.error), s.message);
+    else t.is(death, undefined);
   });
 }
 

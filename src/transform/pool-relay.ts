@@ -25,8 +25,10 @@ export async function startTransformPool(options: { threads: number; module?: st
     idleTimeout: Infinity,
     workerData: { module: options.module },
   });
-  // A thread that dies while it runs no task (a timer of the transform throwing late) is reported
-  // here; one that dies under a task is reported by the relay, with the window.
+  // A thread that dies under a task is reported by the relay, with the window. Piscina reports one
+  // that dies running no task as an 'error' event, which must not go unheard (it would end the
+  // process). Idle threads wait in Atomics.wait, so a late timer of the transform fires only during
+  // the thread's next task, and is reported with that one.
   pool.on('error', (err) => logger.error({ error: describeError(err) }, 'a transform pool thread died outside a task; Piscina starts a new one'));
   let answer: TransformAnswer;
   try {
