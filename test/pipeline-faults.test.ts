@@ -121,24 +121,50 @@ test.serial('an expired shard iterator is replaced after the last record read: n
   }
 });
 
-test.serial('a transform that never returns fails its actor after transform.timeoutMs; nothing is checkpointed past it', async (t) => {
-  const stream = uniqueName('hang');
-  const app = uniqueName('app');
-  await createStream(env.kinesisClient, stream, 1);
-  await produce(env.kinesisClient, stream, ids('h', 20), (id) => (id === 'h-7' ? { hang: true } : {}));
-  const logger = captureLogger();
-  const pipeline = new Pipeline(testOptions(env, app, stream, {
-    transform: { module: fixture('transform-hangs.js'), threads: 1, timeoutMs: 300 },
-    restart: { baseMs: 50, maxMs: 100, maxRestarts: 2, windowMs: 60_000, slowRetryMs: 60_000 },
-  }), { logger });
-  await pipeline.start();
-  await waitFor(() => pipeline.stats().restarts >= 2, 30_000, 'the stuck window to fail its actor twice');
-  const stats = await pipeline.stop();
-  t.is(stats.recordsEmitted, 0);
-  const failure = logger.lines.find((l) => l.level === 'error' && l.msg.includes('shard actor failed'));
-  t.regex(String(failure?.fields.error), /the transform of 20 records of shardId-000000000000 did not finish within transform\.timeoutMs \(300 ms\)/);
-  t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
-});
+// These replace "a transform that never returns fails its actor": on purpose, a record that stops or
+// kills its transform thread no longer stops its shard; bisection finds it and dead-letters it.
+const stoppers = [
+  { module: 'transform-hangs-on-one.js', kind: 'hangs', name: 'TRANSFORM_TIMEOUT', message: /^the transform did not finish within transform\.timeoutMs \(300 ms\)$/ },
+  { module: 'transform-exits-on-one.js', kind: 'calls process.exit', name: 'THREAD_EXIT', message: /^the transform thread exited with code 3$/ },
+  { module: 'transform-crashes-async-on-one.js', kind: 'crashes asynchronously', name: 'THREAD_EXIT', message: /^the transform thread died of an uncaught error: RangeError: async crash on s-20$/ },
+];
+
+for (const s of stoppers) {
+  test.serial(`a transform that ${s.kind} on one record no longer stops its shard: the record is dead-lettered with ${s.name}, the rest stored once, the checkpoint passes it`, async (t) => {
+    const stream = uniqueName('stopper');
+    const app = uniqueName('app');
+    await createStream(env.kinesisClient, stream, 1);
+    const all = ids('s', 60);
+    const produced = await produce(env.kinesisClient, stream, all, (id) => (id === 's-20' ? { bad: true } : {}));
+    const options = testOptions(env, app, stream, {
+      transform: { module: fixture(s.module), threads: 2, windowRecords: 40, timeoutMs: 300 },
+      restart: { baseMs: 50, maxMs: 100, maxRestarts: 2, windowMs: 60_000, slowRetryMs: 60_000 },
+    });
+    const logger = captureLogger();
+    const pipeline = new Pipeline(options, { logger });
+    await pipeline.start();
+    await waitFor(() => pipeline.stats().recordsEmitted >= 59 && pipeline.isIdle(300), 30_000, 'every other record emitted');
+    const stats = await pipeline.stop();
+    t.is(stats.restarts, 0);
+    t.is(stats.recordsDeadLettered, 1);
+    const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+    t.is(counts.size, 59);
+    t.true(all.filter((id) => id !== 's-20').every((id) => counts.get(id) === 1), 'every other record stored exactly once');
+    const lines = (await readFile(join(options.deadLetter!.dir!, 'shardId-000000000000.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    t.is(lines.length, 1);
+    t.deepEqual(JSON.parse(Buffer.from(lines[0].dataBase64, 'base64').toString()), { id: 's-20', bad: true });
+    t.is(lines[0].error.name, s.name);
+    t.regex(lines[0].error.message, s.message);
+    t.regex(lines[0].sequenceNumber, /^\d+$/);
+    t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), produced.lastSeq.get('shardId-000000000000') ?? null);
+    const isolated = logger.lines.find((l) => l.level === 'error' && l.msg.includes('stops or kills its transform thread'));
+    t.is(isolated?.fields.sequenceNumber, lines[0].sequenceNumber);
+    t.truthy(logger.lines.find((l) => l.level === 'warn' && l.msg.includes('bisecting')));
+    const death = logger.lines.find((l) => l.level === 'error' && l.msg.includes('transform pool thread died'));
+    if (s.name === 'THREAD_EXIT') t.regex(String(death?.fields.error), s.message);
+    else t.is(death, undefined);
+  });
+}
 
 test.serial('poison records go to the dead-letter sink with their error; the rest flow and the checkpoint passes them', async (t) => {
   const stream = uniqueName('poison');

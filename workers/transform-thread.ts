@@ -1,12 +1,13 @@
 // Piscina pool thread: runs the user's transform module over whole windows.
 // The SDK's Node-version notice is printed once by the main thread; not again per thread.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { parentPort } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { handleTransformTask } from '../src/transform/transform-task.js';
+import { answerTransformTask, type TransformTask } from '../src/transform/transform-task.js';
 
-export default async function (task: Parameters<typeof handleTransformTask>[1]) {
-  const result = await handleTransformTask((workerData as { module?: string }).module, task);
-  if (!result) return null;
+export default async function (task: TransformTask) {
+  const result = await answerTransformTask((workerData as { module?: string }).module, task, (m) => parentPort?.postMessage(m));
+  if (!result || 'taskError' in result) return result;
   return move({
     get [transferableSymbol]() { return [result.data, result.offsets.buffer, result.keptIndex.buffer, result.keys, result.keyOffsets.buffer]; },
     get [valueSymbol]() { return result; },

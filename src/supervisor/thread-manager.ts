@@ -73,7 +73,7 @@ export class ThreadManager {
    */
   async startPool(): Promise<void> {
     const { threads, module, loadTimeoutMs } = this.config.transform;
-    this.pool ??= await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS });
+    this.pool ??= await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS, logger: this.logger });
   }
 
   /** Starts the pool (unless started), the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
@@ -181,7 +181,7 @@ export class ThreadManager {
       e.worker.postMessage({ type: 'connect', port: ch.port1 }, [ch.port1]);
       emitterPorts.push(ch.port2);
     }
-    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs);
+    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger);
     const data: ShardHostData = { hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts };
     const worker = new Worker(new URL('shard-host-thread.js', WORKERS), {
       workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts],

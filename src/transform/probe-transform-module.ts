@@ -4,6 +4,8 @@
  */
 import type { Piscina } from 'piscina';
 import { TransformModuleError, describeError } from '../core/errors.js';
+import { deserializeError } from '../threads/protocol.js';
+import type { TransformAnswer } from './transform-task.js';
 
 /** What is being loaded, for messages: the file, or the pass-through transform. */
 function moduleName(module: string | undefined): string {
@@ -16,11 +18,14 @@ function moduleName(module: string | undefined): string {
  * `loadTimeoutMs` (a top-level `await` that never settles): the thread is then ended.
  */
 export async function probeTransformModule(pool: Piscina, module: string | undefined, loadTimeoutMs: number): Promise<void> {
+  let answer: TransformAnswer;
   try {
-    await pool.run({ probe: true }, { signal: AbortSignal.timeout(loadTimeoutMs) });
+    answer = await pool.run({ probe: true }, { signal: AbortSignal.timeout(loadTimeoutMs) }) as TransformAnswer;
   } catch (err) {
     throw loadError(err, module, loadTimeoutMs);
   }
+  // The thread answers a module that fails to load as a value (keeping the error's name).
+  if (answer && 'taskError' in answer) throw loadError(deserializeError(answer.taskError), module, loadTimeoutMs);
 }
 
 function loadError(err: unknown, module: string | undefined, loadTimeoutMs: number): TransformModuleError {

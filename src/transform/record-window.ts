@@ -34,3 +34,27 @@ export function packWindow(shardId: string, records: readonly SourceRecord[], fr
 export function windowTransferables(w: RecordWindow): ArrayBuffer[] {
   return [w.data, w.offsets.buffer as ArrayBuffer, w.keys, w.keyOffsets.buffer as ArrayBuffer, w.arrivals.buffer as ArrayBuffer];
 }
+
+/**
+ * Records `from .. to` of a packed window as a window of their own, in fresh buffers (the same
+ * layout, offsets re-based), so it can be moved to the pool while `w` stays where it is.
+ */
+export function sliceWindow(w: RecordWindow, from: number, to: number): RecordWindow {
+  const n = to - from;
+  const base = w.offsets[from];
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i <= n; i++) offsets[i] = w.offsets[from + i] - base;
+  const kbase = w.keyOffsets[2 * from];
+  const keyOffsets = new Uint32Array(2 * n + 1);
+  for (let i = 0; i <= 2 * n; i++) keyOffsets[i] = w.keyOffsets[2 * from + i] - kbase;
+  return {
+    shardId: w.shardId,
+    data: w.data.slice(base, w.offsets[to]),
+    offsets,
+    keys: w.keys.slice(kbase, w.keyOffsets[2 * to]),
+    keyOffsets,
+    arrivals: w.arrivals.slice(from, to),
+    // How untransformed records are written travels with every slice of the window.
+    ...(w.rawFraming === undefined ? {} : { rawFraming: w.rawFraming }),
+  };
+}

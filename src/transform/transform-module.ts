@@ -7,7 +7,9 @@
  * - `fromRecord(model, meta)`: encode the model for the sink: a string, a Buffer/Uint8Array, or any
  *   other value (written as JSON). Default: the same rule applied to the model.
  *
- * Each may return a promise. A function that throws sends that record to the dead-letter sink.
+ * Each may return a promise. A function that throws sends that record to the dead-letter sink; so
+ * does one that runs past `transform.timeoutMs`, calls `process.exit()` or kills its thread with an
+ * uncaught error (the relay finds the record by bisecting its window, see `window-bisection.ts`).
  */
 import { pathToFileURL } from 'node:url';
 import { TransformModuleError } from '../core/errors.js';

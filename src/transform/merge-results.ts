@@ -1,0 +1,44 @@
+/** Putting the results of a bisected window's parts back together as the window's one result. */
+import type { RecordWindow, TransformResult, WindowKeys } from '../core/records.js';
+
+/**
+ * The result for a window from the results of its two halves, records `0 .. split` and
+ * `split .. n`: outputs in order, kept indexes and failures re-based onto the window, filtered
+ * summed; the window's own packed keys go back with it.
+ */
+export function mergeHalves(left: TransformResult, right: TransformResult, split: number, keys: WindowKeys): TransformResult {
+  const leftBytes = left.data.byteLength;
+  const data = new Uint8Array(leftBytes + right.data.byteLength);
+  data.set(new Uint8Array(left.data), 0);
+  data.set(new Uint8Array(right.data), leftBytes);
+  const leftOutputs = left.offsets.length - 1;
+  const offsets = new Uint32Array(leftOutputs + right.offsets.length);
+  offsets.set(left.offsets, 0);
+  for (let j = 1; j < right.offsets.length; j++) offsets[leftOutputs + j] = right.offsets[j] + leftBytes;
+  const keptIndex = new Uint32Array(left.keptIndex.length + right.keptIndex.length);
+  keptIndex.set(left.keptIndex, 0);
+  for (let j = 0; j < right.keptIndex.length; j++) keptIndex[left.keptIndex.length + j] = right.keptIndex[j] + split;
+  return {
+    data: data.buffer,
+    offsets,
+    keptIndex,
+    filtered: left.filtered + right.filtered,
+    failures: [...left.failures, ...right.failures.map((f) => ({ ...f, index: f.index + split }))],
+    keys: keys.keys,
+    keyOffsets: keys.keyOffsets,
+  };
+}
+
+/** The result for a one-record window whose record stopped or killed its thread: that record failed. */
+export function isolatedFailure(w: RecordWindow, error: Error): TransformResult {
+  const dataBase64 = Buffer.from(w.data, w.offsets[0], w.offsets[1] - w.offsets[0]).toString('base64');
+  return {
+    data: new ArrayBuffer(0),
+    offsets: new Uint32Array(1),
+    keptIndex: new Uint32Array(0),
+    filtered: 0,
+    failures: [{ index: 0, dataBase64, error: { name: error.name, message: error.message } }],
+    keys: w.keys,
+    keyOffsets: w.keyOffsets,
+  };
+}
