@@ -1,0 +1,65 @@
+// What the soak checks at the end: every object in the bucket read back, each produced record id
+// counted, and every shard's checkpoint compared with the last sequence number put on it.
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+
+export interface StoredCounts {
+  objects: number;
+  lines: number;
+  /** Produced ids (click-0 … click-<n-1>) found nowhere. */
+  lost: number;
+  /** The first few lost ids, for a report. */
+  lostSample: string[];
+  /** Lines beyond the first copy of each id. */
+  duplicates: number;
+  /** Lines that are no produced id. */
+  unknown: number;
+}
+
+export async function countStored(s3: S3Client, bucket: string, total: number): Promise<StoredCounts> {
+  const seen = new Uint32Array(total);
+  let objects = 0, lines = 0, unknown = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      const text = await obj.Body!.transformToString('utf8');
+      objects++;
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        lines++;
+        const i = idOf(line);
+        if (i === undefined || i >= total) unknown++;
+        else seen[i]++;
+      }
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  let lost = 0, duplicates = 0;
+  const lostSample: string[] = [];
+  for (let i = 0; i < total; i++) {
+    if (seen[i] === 0) {
+      lost++;
+      if (lostSample.length < 10) lostSample.push(`click-${i}`);
+    } else duplicates += seen[i] - 1;
+  }
+  return { objects, lines, lost, lostSample, duplicates, unknown };
+}
+
+const ID = /"id":"click-(\d+)"/;
+
+function idOf(line: string): number | undefined {
+  const m = ID.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+export interface CheckpointCheck {
+  shard: string;
+  tail: string;
+  checkpoint: string | null;
+  atTail: boolean;
+}
+
+export function checkpointsAtTail(tail: Map<string, string>, checkpoints: Array<string | null>): CheckpointCheck[] {
+  return [...tail.entries()].map(([shard, last], k) => ({ shard, tail: last, checkpoint: checkpoints[k], atTail: checkpoints[k] === last }));
+}
