@@ -61,6 +61,7 @@ function table(r: SoakResult): string {
     ['duplicates', `${n(r.stored.duplicates)} (${(100 * r.stored.duplicates / Math.max(1, r.records)).toFixed(2)}%)`],
     ['duplicate bound (in flight)', `${n(r.duplicateBound)} — ${r.stored.duplicates <= r.duplicateBound ? 'within' : 'EXCEEDED'}`],
     ['unknown lines', n(r.stored.unknown)],
+    ['unreadable objects', r.stored.unreadable.length ? `${r.stored.unreadable.length} (e.g. ${r.stored.unreadable[0].key}: ${r.stored.unreadable[0].error})` : '0'],
     ['checkpoints at tail', `${r.checkpoints.filter((c) => c.atTail).length} / ${r.checkpoints.length}`],
     ['time', `${r.seconds.toFixed(1)} s`],
     ['records/s', n(r.recordsPerSecond)],

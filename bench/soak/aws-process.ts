@@ -1,9 +1,8 @@
-// The emulators (kinesalite and s3rver) in a process of their own (bench/local-aws.ts), so that a
-// SIGKILL of the pipeline process does not take them down. Closing its stdin stops it.
+// The runner's handle on the emulators' process (emulators-main.ts). Closing its stdin stops it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-const SCRIPT = new URL('../local-aws.js', import.meta.url).pathname;
+const SCRIPT = new URL('./emulators-main.js', import.meta.url).pathname;
 
 export interface AwsProcess {
   kinesis: string;
@@ -12,8 +11,9 @@ export interface AwsProcess {
   close(): Promise<void>;
 }
 
-export async function startAwsProcess(): Promise<AwsProcess> {
-  const child: ChildProcess = spawn(process.execPath, [SCRIPT], {
+/** Starts the emulators; the embedded S3 keeps its objects under `s3Directory`. */
+export async function startAwsProcess(s3Directory: string): Promise<AwsProcess> {
+  const child: ChildProcess = spawn(process.execPath, [SCRIPT, s3Directory], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });

@@ -99,7 +99,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   try {
     const redis = await PrivateRedis.start(dir);
     cleanups.push(() => redis.shutdown());
-    const aws = await startAwsProcess();
+    const aws = await startAwsProcess(join(dir, 's3'));
     cleanups.push(() => aws.close());
     const proxy = await startS3FaultProxy(aws.s3);
     cleanups.push(() => proxy.close());

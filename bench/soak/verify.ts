@@ -13,17 +13,38 @@ export interface StoredCounts {
   duplicates: number;
   /** Lines that are no produced id. */
   unknown: number;
+  /** Objects listed that could not be read after retries, with the last error. */
+  unreadable: Array<{ key: string; error: string }>;
+}
+
+/** Reads one object as text, retrying (the embedded S3 is busy right after the run). */
+async function readObject(s3: S3Client, bucket: string, key: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return await obj.Body!.transformToString('utf8');
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
 }
 
 export async function countStored(s3: S3Client, bucket: string, total: number): Promise<StoredCounts> {
   const seen = new Uint32Array(total);
   let objects = 0, lines = 0, unknown = 0;
+  const unreadable: Array<{ key: string; error: string }> = [];
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
-      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
-      const text = await obj.Body!.transformToString('utf8');
+      let text: string;
+      try {
+        text = await readObject(s3, bucket, o.Key!);
+      } catch (err) {
+        unreadable.push({ key: o.Key!, error: String(err) });
+        continue;
+      }
       objects++;
       for (const line of text.split('\n')) {
         if (line === '') continue;
@@ -43,7 +64,7 @@ export async function countStored(s3: S3Client, bucket: string, total: number): 
       if (lostSample.length < 10) lostSample.push(`click-${i}`);
     } else duplicates += seen[i] - 1;
   }
-  return { objects, lines, lost, lostSample, duplicates, unknown };
+  return { objects, lines, lost, lostSample, duplicates, unknown, unreadable };
 }
 
 const ID = /"id":"click-(\d+)"/;
