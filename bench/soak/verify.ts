@@ -1,6 +1,6 @@
 // What the soak checks at the end: every object in the bucket read back, each produced record id
 // counted, and every shard's checkpoint compared with the last sequence number put on it.
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface StoredCounts {
   objects: number;
@@ -34,9 +34,12 @@ export async function countStored(s3: S3Client, bucket: string, total: number): 
   const seen = new Uint32Array(total);
   let objects = 0, lines = 0, unknown = 0;
   const unreadable: Array<{ key: string; error: string }> = [];
-  let token: string | undefined;
+  // ListObjects (v1) with a marker: s3rver's ListObjectsV2 fails past 1,000 keys on Node 17 and
+  // later (its continuation token uses a cipher OpenSSL 3 no longer offers).
+  let marker: string | undefined;
+  let truncated: boolean | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Marker: marker }));
     for (const o of page.Contents ?? []) {
       let text: string;
       try {
@@ -54,8 +57,9 @@ export async function countStored(s3: S3Client, bucket: string, total: number): 
         else seen[i]++;
       }
     }
-    token = page.NextContinuationToken;
-  } while (token);
+    truncated = page.IsTruncated;
+    marker = page.Contents?.at(-1)?.Key;
+  } while (truncated && marker);
   let lost = 0, duplicates = 0;
   const lostSample: string[] = [];
   for (let i = 0; i < total; i++) {
