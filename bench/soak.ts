@@ -57,7 +57,7 @@ function table(r: SoakResult): string {
     ['actor restarts (in-process)', String(r.actorRestarts)],
     ['objects read back', n(r.stored.objects)],
     ['record lines read back', n(r.stored.lines)],
-    ['lost', n(r.stored.lost) + (r.stored.lost ? ` (e.g. ${r.stored.lostSample.join(', ')})` : '')],
+    ['lost (not stored by the end)', n(r.stored.lost) + (r.stored.lost ? ` (e.g. ${r.stored.lostSample.join(', ')})` : '')],
     ['duplicates', `${n(r.stored.duplicates)} (${(100 * r.stored.duplicates / Math.max(1, r.records)).toFixed(2)}%)`],
     ['duplicate bound (in flight)', `${n(r.duplicateBound)} — ${r.stored.duplicates <= r.duplicateBound ? 'within' : 'EXCEEDED'}`],
     ['unknown lines', n(r.stored.unknown)],
