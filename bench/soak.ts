@@ -7,8 +7,8 @@
 //   --settle <ms>   how long to wait, after the last fault and record, for the checkpoints to
 //                   reach the tail (default 600000; --short: 60000)
 //   --short         the small size
-//   --hang-fault    also a transform that hangs on one record (off by default: window bisection
-//                   is in progress elsewhere; until then that shard cannot reach its tail)
+//   --hang-fault    also a transform that hangs on one record, which window bisection isolates and
+//                   dead-letters (off by default: each isolation costs several transform.timeoutMs)
 //   --out <file>    where the JSON goes
 //   --keep          keep the work folder (pipeline log, config)
 import { mkdir } from 'node:fs/promises';
@@ -63,6 +63,7 @@ function table(r: SoakResult): string {
     ['unknown lines', n(r.stored.unknown)],
     ['unreadable objects', r.stored.unreadable.length ? `${r.stored.unreadable.length} (e.g. ${r.stored.unreadable[0].key}: ${r.stored.unreadable[0].error})` : '0'],
     ['checkpoints at tail', `${r.checkpoints.filter((c) => c.atTail).length} / ${r.checkpoints.length}`],
+    ...(r.hangDeadLettered === undefined ? [] : [['hang record dead-lettered', `${r.hangDeadLettered} (1 expected)`] as [string, string]]),
     ['time', `${r.seconds.toFixed(1)} s`],
     ['records/s', n(r.recordsPerSecond)],
   ];

@@ -4,7 +4,7 @@
 // the end it reads every object back, counts lost and duplicated records and checks that every
 // shard's checkpoint is at the last record put on it.
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStream } from '../../src/aws/create-stream.js';
@@ -25,7 +25,7 @@ export interface SoakOptions {
   seed: number;
   /** Mean pause between faults; the producer is paced to end about when the faults do. */
   meanGapMs: number;
-  /** Adds the transform that hangs on one record (window bisection, work in progress elsewhere). */
+  /** Adds the transform that hangs on one record (isolated by window bisection and dead-lettered). */
   hangFault?: boolean;
   /** Gives up waiting for the checkpoints to reach the tail after this long past the last fault. */
   settleTimeoutMs?: number;
@@ -53,6 +53,8 @@ export interface SoakResult {
   seconds: number;
   recordsPerSecond: number;
   logFile?: string;
+  /** With --hang-fault: dead-letter lines holding the record that hangs its transform (1 expected). */
+  hangDeadLettered?: number;
 }
 
 const SHARDS = 8;
@@ -161,6 +163,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     await pipe.stop();
     say('pipeline stopped; reading every object back');
     const stored = await readBack(aws, o.records);
+    const hangDeadLettered = o.hangFault ? await countHangDeadLetters(join(dir, 'dead-letter')) : undefined;
     const recordsPerSecond = o.records / seconds;
     const shardRestarts = pipe.restarts + SHARDS * (countByKind(applied).sigkill ?? 0);
     return {
@@ -172,6 +175,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       checkpoints, allCheckpointsAtTail: checkpoints.every((c) => c.atTail),
       seconds, recordsPerSecond,
       logFile: o.keep ? join(dir, 'pipeline.log') : undefined,
+      hangDeadLettered,
     };
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -222,4 +226,19 @@ function faultInjector(pipe: PipelineProcess, redis: PrivateRedis, proxy: S3Faul
         return undefined;
     }
   };
+}
+
+/** Dead-letter lines (every shard's file) whose record is the one that hangs its transform. */
+async function countHangDeadLetters(deadLetterDir: string): Promise<number> {
+  const files = await readdir(deadLetterDir).catch(() => [] as string[]);
+  let count = 0;
+  for (const f of files) {
+    const text = await readFile(join(deadLetterDir, f), 'utf8');
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as { dataBase64?: string };
+      if (Buffer.from(entry.dataBase64 ?? '', 'base64').toString('utf8').includes('"hang":true')) count++;
+    }
+  }
+  return count;
 }

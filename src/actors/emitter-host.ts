@@ -3,6 +3,7 @@
  * one retry budget (see `emitWithRetry`). Its answer to the actor is the acknowledgement; nothing
  * else is sent anywhere.
  */
+import { setMaxListeners } from 'node:events';
 import type { MessagePort } from 'node:worker_threads';
 import type { Batch } from '../core/batch.js';
 import { describeError } from '../core/errors.js';
@@ -26,6 +27,8 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
     return;
   }
   const closing = new AbortController();
+  // Every batch waiting to retry listens on this one signal; more than ten at once is expected.
+  setMaxListeners(0, closing.signal);
 
   const api: EmitterApi = {
     emit(batch: Batch) {
