@@ -60,7 +60,7 @@ export function transformSection(context: OptionsContext) {
     windowRecords: integer(1, 10_000).default(DEFAULTS.transform.windowRecords),
     /** Windows per shard in the pool at once. @defaultValue 4 */
     windowsInFlight: integer(1, 64).default(DEFAULTS.transform.windowsInFlight),
-    /** A window not transformed by then fails its actor. @defaultValue 60000 */
+    /** A window not transformed by then (counted from when a pool thread starts it) is bisected to the record that hangs, which is dead-lettered. @defaultValue 60000 */
     timeoutMs: integer().default(DEFAULTS.transform.timeoutMs),
     /** The module not loaded by then (a top-level await that never settles) fails the start-up. @defaultValue 30000 */
     loadTimeoutMs: integer().default(DEFAULTS.transform.loadTimeoutMs),
