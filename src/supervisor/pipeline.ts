@@ -15,33 +15,21 @@ import { SHARD_END } from '../core/sequence.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { createSource } from '../sources/create-source.js';
 import type { ShardInfo, ShardSource } from '../sources/shard-source.js';
-import { deserializeError, type EmittedTotals, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
+import { deserializeError, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
 import { Checkpointer } from './checkpointer.js';
+import { addEmitted, caughtUp, collectStats, type PipelineStats } from './pipeline-stats.js';
 import { nextRestart } from './restart-policy.js';
 import { ShardRegistry, type ShardEntry } from './shard-registry.js';
 import { startAt } from './start-position.js';
 import { ThreadManager } from './thread-manager.js';
+
+export type { PipelineStats } from './pipeline-stats.js';
 
 export interface PipelineDeps extends ResolveContext {
   /** Receives every log line of every thread. A pino logger fits as is. @defaultValue a stderr line logger */
   logger?: Logger;
   /** Overrides the store named by `checkpoint` in the config. */
   checkpointStore?: CheckpointStore;
-}
-
-/** Totals since start, across all shards. */
-export interface PipelineStats {
-  shards: { total: number; running: number; finished: number; restarting: number; waiting: number };
-  recordsRead: number;
-  recordsEmitted: number;
-  recordsFiltered: number;
-  recordsDeadLettered: number;
-  batchesEmitted: number;
-  bytesEmitted: number;
-  restarts: number;
-  checkpointsWritten: number;
-  maxMillisBehindLatest: number;
-  checkpoints: Record<string, string | null>;
 }
 
 export type EmittedListener = (event: { type: 'emitted'; count: number; location?: string }) => void;
@@ -247,22 +235,7 @@ export class Pipeline {
   }
 
   stats(): PipelineStats {
-    let read = 0, filtered = 0, dead = 0, behind = 0;
-    const emitted = { count: 0, bytes: 0, batches: 0 };
-    const checkpoints: Record<string, string | null> = {};
-    for (const s of this.registry.values()) {
-      addEmitted(emitted, s.emitted);
-      read += s.base.read + s.stats.read;
-      filtered += s.base.filtered + s.stats.filtered;
-      dead += s.base.deadLettered + s.stats.deadLettered;
-      if (s.state === 'running') behind = Math.max(behind, s.stats.millisBehindLatest);
-      checkpoints[s.shardId] = s.committed;
-    }
-    return {
-      shards: this.registry.counts(), recordsRead: read, recordsEmitted: emitted.count, recordsFiltered: filtered,
-      recordsDeadLettered: dead, batchesEmitted: emitted.batches, bytesEmitted: emitted.bytes,
-      restarts: this.restarts, checkpointsWritten: this.checkpointer.written, maxMillisBehindLatest: behind, checkpoints,
-    };
+    return collectStats(this.registry, { restarts: this.restarts, checkpointsWritten: this.checkpointer.written });
   }
 
   /**
@@ -275,14 +248,7 @@ export class Pipeline {
    * being idle, and what it may bring is not checkpointed, so it is read next time.
    */
   isIdle(idleMs: number): boolean {
-    const now = Date.now();
-    for (const s of this.registry.values()) {
-      if (s.state === 'restarting') return false;
-      if (s.state === 'waiting' && this.registry.parentsFinished(s)) return false;
-      if (s.state === 'running' && (!s.stats.caughtUp || s.stats.busy || now - s.stats.lastReadAt < idleMs)) return false;
-      if (!Checkpointer.upToDate(s)) return false;
-    }
-    return true;
+    return caughtUp(this.registry, idleMs);
   }
 
   /** Resolves once `isIdle(idleMs)` holds (checked every 100 ms). */
@@ -346,10 +312,4 @@ export class Pipeline {
     for (const r of rest) if (r.status === 'rejected') failures.push(r.reason);
     for (const err of failures) this.logger.error({ error: describeError(err) }, 'a cleanup step failed during shutdown');
   }
-}
-
-function addEmitted(to: EmittedTotals, add: EmittedTotals): void {
-  to.count += add.count;
-  to.bytes += add.bytes;
-  to.batches += add.batches;
 }
