@@ -44,6 +44,8 @@ export class Pipeline {
   private source: ShardSource | undefined;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
+  private starting: Promise<void> | undefined;
+  private tearingDown: Promise<void> | undefined;
   private stopping: Promise<PipelineStats> | undefined;
   private nextHost = 0;
   private discovering: Promise<void> | undefined;
@@ -66,9 +68,19 @@ export class Pipeline {
   }
 
   /** Starts reading. Rejects with a clear error when the stream, the transform module or a thread cannot start. */
-  async start(): Promise<void> {
-    if (this.started) throw new ConnectorError('the pipeline was already started', { code: 'ALREADY_STARTED' });
+  start(): Promise<void> {
+    if (this.started) return Promise.reject(new ConnectorError('the pipeline was already started', { code: 'ALREADY_STARTED' }));
     this.started = true;
+    this.starting = this.startUp();
+    return this.starting;
+  }
+
+  /** `stop()` during the start-up: the start-up gives up at its next step and releases what it started. */
+  private abandonIfStopping(): void {
+    if (this.stopping) throw new ConnectorError('the pipeline was stopped during its start-up', { code: 'STOPPED_DURING_START' });
+  }
+
+  private async startUp(): Promise<void> {
     const { config } = this;
     try {
       // The transform module is checked while the shards are listed: a broken module fails the
@@ -76,9 +88,12 @@ export class Pipeline {
       const listed = this.listShards().then((shards) => ({ shards }), (error: unknown) => ({ error }));
       const [, result] = await Promise.all([this.threads.startPool(), listed]);
       if ('error' in result) throw result.error;
+      this.abandonIfStopping();
       const { shards } = result;
       await this.threads.start(shards.length);
+      this.abandonIfStopping();
       await this.registry.update(shards, (id) => this.store.get(id));
+      this.abandonIfStopping();
       this.startReady();
     } catch (err) {
       await this.teardown().catch(() => undefined);
@@ -278,6 +293,8 @@ export class Pipeline {
     // One deadline for the whole shutdown: drain, the final commit, cleanup.
     const end = Date.now() + this.config.shutdownTimeoutMs;
     const left = () => Math.max(0, end - Date.now());
+    // A start-up still running gives up at its next step (see abandonIfStopping); wait for it.
+    await withTimeout(this.starting ?? Promise.resolve(), left());
     // Each drained actor answers with its final stored position: nothing else needs waiting for.
     const drain = this.threads.stopAllActors().then((reports) => {
       for (const r of reports) {
@@ -305,7 +322,13 @@ export class Pipeline {
   }
 
   /** Releases every thread and connection; runs each step even when another throws. */
-  private async teardown(): Promise<void> {
+  private teardown(): Promise<void> {
+    // Once: a start-up given up under a stop and that stop both get here.
+    this.tearingDown ??= this.releaseAll();
+    return this.tearingDown;
+  }
+
+  private async releaseAll(): Promise<void> {
     this.stopping ??= Promise.resolve(this.stats());
     const failures = await this.threads.close();
     const rest = await Promise.allSettled([this.source?.close() ?? Promise.resolve(), this.store.close()]);
