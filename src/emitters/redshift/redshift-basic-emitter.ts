@@ -7,14 +7,13 @@
  * pool with error wrapping. Their options' types and rules are in `redshift-options.ts`,
  * `redshift-rules.ts` and `check-redshift-options.ts`.
  */
-import pg from 'pg';
 import type { Batch } from '../../core/batch.js';
 import type { Emitter } from '../emitter.js';
-import { EmitError, describeError, isRetriable } from '../../core/errors.js';
 import { S3Emitter } from '../s3/s3-emitter.js';
 import type { S3TargetOptions } from '../s3/s3-target-options.js';
 import { quoteIdent, quoteLiteral } from '../sql.js';
 import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
+import { REDSHIFT_CONNECT_TIMEOUT_MS, RedshiftSql } from './redshift-sql.js';
 import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
 
 export interface RedshiftBasicEmitterOptions {
@@ -45,7 +44,7 @@ export const REDSHIFT_DEFAULTS = {
   prefix: '',
   gzip: false,
   /** How long to wait for a connection before failing (retriably). */
-  connectTimeoutMs: 10_000,
+  connectTimeoutMs: REDSHIFT_CONNECT_TIMEOUT_MS,
 };
 
 /**
@@ -78,87 +77,6 @@ export function copyStatement(options: {
   const tail = [options.manifest ? 'MANIFEST' : '', formatClause, options.gzip ? 'GZIP' : '',
     options.region ? `REGION ${quoteLiteral(options.region)}` : ''].filter(Boolean).join(' ');
   return { sql: `${head} ${auth} ${tail}`, redacted: `${head} <redacted> ${tail}` };
-}
-
-/** Runs statements on a pool of connections, wrapping every failure in an EmitError with secrets redacted. */
-export class RedshiftSql {
-  private readonly pool: pg.Pool;
-  private readonly secrets: string[];
-  private closing?: Promise<void>;
-
-  constructor(connectionString: string, authorization: RedshiftAuthorization) {
-    this.secrets = Object.values(authorization).filter((v): v is string => typeof v === 'string' && v.length > 0);
-    this.pool = new pg.Pool({ connectionString, connectionTimeoutMillis: REDSHIFT_DEFAULTS.connectTimeoutMs });
-    // An idle connection that breaks is dropped by the pool; the next statement opens a new one and
-    // reports any failure to its caller.
-    this.pool.on('error', () => {});
-  }
-
-  redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('<redacted>');
-    return out;
-  }
-
-  /** An EmitError `<what> failed <step>: <cause>`, with no credential in it or in its cause. */
-  error(what: string, step: string, err: unknown): EmitError {
-    if (err instanceof EmitError) return err;
-    if (err instanceof Error) {
-      err.message = this.redact(err.message);
-      if (err.stack) err.stack = this.redact(err.stack);
-    }
-    return new EmitError(this.redact(`${what} failed ${step}: ${describeError(err)}`), { retriable: isRetriable(err), cause: err });
-  }
-
-  /** One statement outside a transaction. */
-  async run(what: string, step: string, sql: string, values?: unknown[]): Promise<pg.QueryResult> {
-    try {
-      return await this.pool.query(sql, values);
-    } catch (err) {
-      throw this.error(what, step, err);
-    }
-  }
-
-  /**
-   * Runs `body` between BEGIN and COMMIT on one connection; any failure rolls back. `query` wraps
-   * its statement's failure as `<what> failed <step>`.
-   */
-  async transaction<T>(what: string, body: (query: (step: string, sql: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw this.error(what, 'connecting', err);
-    }
-    const query = async (step: string, sql: string, values?: unknown[]) => {
-      try {
-        return await client.query(sql, values);
-      } catch (err) {
-        throw this.error(what, step, err);
-      }
-    };
-    let broken: Error | undefined;
-    try {
-      await query('starting a transaction', 'BEGIN');
-      const result = await body(query);
-      await query('committing', 'COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error; // the connection is closed rather than returned to the pool
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.pool.end();
-    return this.closing;
-  }
 }
 
 /**
