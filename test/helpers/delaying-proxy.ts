@@ -2,7 +2,8 @@
 // sending it on (a slow or far-away Kinesis), and can replace its MillisBehindLatest (a consumer that
 // is behind the tip). Both settings may be changed while it runs. Every other call is forwarded
 // untouched and at once.
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { forward, readBody, type Answer } from './http-forward.js';
 
 export interface DelayingProxy {
   endpoint: string;
@@ -15,29 +16,6 @@ export interface DelayingProxy {
   /** GetRecords calls received and not yet answered. */
   readonly getRecordsInFlight: number;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-interface Answer { status: number; headers: IncomingHttpHeaders; body: Buffer }
-
-function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Answer> {
-  const { 'transfer-encoding': _chunked, ...headers } = req.headers;
-  return new Promise((resolve, reject) => {
-    const fwd = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-      headers: { ...headers, 'content-length': String(body.byteLength) } }, (up) => {
-      readBody(up).then((b) => resolve({ status: up.statusCode ?? 500, headers: up.headers, body: b }), reject);
-    });
-    fwd.on('error', reject);
-    fwd.end(body);
-  });
 }
 
 /** The answer with its MillisBehindLatest replaced (successful answers only). */
@@ -61,7 +39,7 @@ export async function startDelayingProxy(target: string, settings: { delayMs: nu
       inFlight++;
     }
     readBody(req).then(async (body) => {
-      let answer = await forward(upstream, req, body);
+      let answer = await forward(upstream, req.method ?? 'POST', req.url ?? '/', req.headers, body);
       if (held) {
         await new Promise((r) => setTimeout(r, proxy.delayMs));
         if (proxy.millisBehindLatest !== undefined) answer = withBehind(answer, proxy.millisBehindLatest);

@@ -3,7 +3,8 @@
 // entries carry an ErrorCode in their result. Failed entries are not stored: the proxy forwards a
 // request holding only the entries that succeed, then answers with the results of all entries in
 // their original order. Every other call is forwarded untouched.
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { forward, readBody } from './http-forward.js';
 
 export interface ProxiedEntry {
   partitionKey: string;
@@ -29,26 +30,6 @@ export interface PartialFailureProxy {
 export type FailRule = (entry: ProxiedEntry, callNo: number, index: number) => boolean;
 
 export const FAIL_CODE = 'ProvisionedThroughputExceededException';
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-function forward(upstream: URL, method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  const { 'transfer-encoding': _chunked, ...rest } = headers;
-  return new Promise((resolve, reject) => {
-    const fwd = request({ host: upstream.hostname, port: upstream.port, method, path, headers: { ...rest, 'content-length': String(body.byteLength) } }, (up) => {
-      readBody(up).then((b) => resolve({ status: up.statusCode ?? 500, headers: up.headers, body: b }), reject);
-    });
-    fwd.on('error', reject);
-    fwd.end(body);
-  });
-}
 
 /** Fails each PutRecords entry for which `rule(entry, callNo, index)` is true (callNo counts PutRecords calls from 0). */
 export async function startPartialFailureProxy(target: string, rule: FailRule): Promise<PartialFailureProxy> {

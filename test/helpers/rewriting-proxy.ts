@@ -1,6 +1,7 @@
 // A thin HTTP proxy in front of kinesalite that rewrites the JSON answers of one Kinesis operation
 // (such as ListShards answering with hostile shard ids); every other call is forwarded untouched.
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { forward, readBody } from './http-forward.js';
 import type { AddressInfo } from 'node:net';
 
 export interface RewritingProxy {
@@ -8,26 +9,6 @@ export interface RewritingProxy {
   /** Answers rewritten so far. */
   rewritten(): number;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-function forward(upstream: URL, method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  const { 'transfer-encoding': _chunked, ...rest } = headers;
-  return new Promise((resolve, reject) => {
-    const fwd = request({ host: upstream.hostname, port: upstream.port, method, path, headers: { ...rest, 'content-length': String(body.byteLength) } }, (up) => {
-      readBody(up).then((b) => resolve({ status: up.statusCode ?? 500, headers: up.headers, body: b }), reject);
-    });
-    fwd.on('error', reject);
-    fwd.end(body);
-  });
 }
 
 /** Passes each successful answer of `operation` (parsed JSON) through `rewrite` before the client sees it. */
