@@ -8,7 +8,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { confinedPath } from '../core/confined-path.js';
 import { ConnectorError } from '../core/errors.js';
-import { fsyncDir } from '../core/fsync-dir.js';
+import { fsyncDir } from '../core/durable-files.js';
 import { checkShardId } from '../core/shard-id.js';
 
 export interface DeadLetterEntry {

@@ -9,27 +9,15 @@ import { sleep } from '../core/backoff.js';
 import { batchTransferables, type Batch } from '../core/batch.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { partitionKeyOf, sequenceNumberOf, type RecordWindow, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
+import { partitionKeyOf, sequenceNumberOf, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
 import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
-import type { ActorStats, EmittedTotals, ProgressEvent } from '../threads/protocol.js';
-import { transfer } from '../threads/rpc.js';
+import type { ActorStats, EmittedTotals, EmitterApi, ProgressEvent, TransformApi } from '../threads/protocol.js';
+import { transfer, type Promisified } from '../threads/rpc.js';
 import { packWindow, windowTransferables } from '../transform/record-window.js';
 import { ShardAcks } from './ack-tracker.js';
 import type { DeadLetterSink } from './dead-letter-sink.js';
 import { RecordBuffer } from './record-buffer.js';
-
-type Remote<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
-
-/** What a shard actor needs of the transform pool. */
-export interface TransformPort {
-  run(window: RecordWindow): Promise<TransformResult>;
-}
-
-/** What a shard actor needs of an emitter actor. */
-export interface EmitterPort {
-  emit(batch: Batch): Promise<{ location: string }>;
-}
 
 export interface ShardActorDeps {
   shardId: string;
@@ -37,8 +25,8 @@ export interface ShardActorDeps {
   startAt: StartAt;
   config: Pick<ResolvedConfig, 'buffer' | 'reader' | 'transform'>;
   source: Pick<ShardSource, 'openReader'>;
-  transform: Remote<TransformPort>;
-  emitter: Remote<EmitterPort>;
+  transform: Promisified<TransformApi>;
+  emitter: Promisified<EmitterApi>;
   deadLetter: Pick<DeadLetterSink, 'write' | 'file'>;
   /** Receives the actor's progress reports (stored positions). */
   report: (event: ProgressEvent) => void;

@@ -2,12 +2,12 @@
  * Checkpoints in one JSON file (`{ "<app>:checkpoint:<stream>:<shardId>": "<seq>" }`), replaced
  * atomically (write to a temporary file, fsync, rename) on every set. The embedded default.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
 import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError } from '../core/errors.js';
-import { fsyncDir } from '../core/fsync-dir.js';
+import { replaceFileDurably } from '../core/durable-files.js';
 import { compareSequence } from '../core/sequence.js';
 
 export class FileCheckpointStore implements CheckpointStore {
@@ -59,16 +59,7 @@ export class FileCheckpointStore implements CheckpointStore {
     // Shard ids are keys inside the file, never parts of its name; the temporary file stays beside it.
     const tmp = confinedPath(dirname(file), `${basename(file)}.${process.pid}.tmp`);
     try {
-      await mkdir(dirname(file), { recursive: true });
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-      await fsyncDir(dirname(file));
+      await replaceFileDurably(file, tmp, text);
     } catch (err) {
       throw new CheckpointError(`writing checkpoint file ${file} failed: ${(err as Error).message}`, err);
     }

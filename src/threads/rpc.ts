@@ -36,7 +36,8 @@ export function serve(api: object, port: MessagePort | Worker): void {
   Comlink.expose(api, nodeEndpoint(port));
 }
 
-type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
+/** The view of an API served on another thread: every method answers a promise. */
+export type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
 /**
  * A proxy for the API served on the other side of `port`. Every call made through it rejects with

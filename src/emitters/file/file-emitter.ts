@@ -4,12 +4,10 @@
  * re-emitted batch replaces itself. A batch whose file would not be inside `dir` (a bad shard id
  * or sequence number) fails with a non-retriable EmitError naming the path, and nothing is written.
  */
-import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { confinedPath } from '../../core/confined-path.js';
-import { fsyncDir } from '../../core/fsync-dir.js';
+import { replaceFileDurably } from '../../core/durable-files.js';
 import type { Batch } from '../../core/batch.js';
 import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
@@ -40,16 +38,7 @@ export class FileEmitter implements Emitter {
     const body = gz ? await gzip(batch.data) : batch.data;
     const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
     try {
-      await mkdir(dirname(file), { recursive: true });
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-      await fsyncDir(dirname(file));
+      await replaceFileDurably(file, tmp, body);
     } catch (err) {
       throw new EmitError(`writing batch file ${file} failed: ${describeError(err)}`, { retriable: isRetriable(err), cause: err });
     }
