@@ -1,7 +1,18 @@
--- Moves a checkpoint forward, never backwards.
+-- Moves a checkpoint forward, never backwards; with a lease key, only for the lease's holder.
 -- KEYS[1]  the checkpoint key, <app>:checkpoint:<stream>:<shardId>
+-- KEYS[2]  (optional) the shard's lease key, <app>:lease:<stream>:<shardId>
 -- ARGV[1]  the new value: a decimal sequence number or SHARD_END
--- Returns the value stored afterwards.
+-- ARGV[2]  (with KEYS[2]) the writer's worker id
+-- ARGV[3]  (with KEYS[2]) the writer's lease token
+-- Returns the value stored afterwards, or the error LEASE_LOST when the lease has another owner or
+-- token than the writer's (it moved on: a paused, stale writer must not write).
+if #KEYS == 2 then
+  local lease = redis.call('HMGET', KEYS[2], 'owner', 'token')
+  if lease[1] ~= ARGV[2] or lease[2] ~= ARGV[3] then
+    return redis.error_reply('LEASE_LOST the lease of ' .. KEYS[1] .. ' is held by ' .. tostring(lease[1] or 'nobody') ..
+      ' with token ' .. tostring(lease[2] or '0') .. ', not by ' .. ARGV[2] .. ' with token ' .. ARGV[3])
+  end
+end
 local current = redis.call('GET', KEYS[1])
 local new = ARGV[1]
 if current then

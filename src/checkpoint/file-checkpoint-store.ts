@@ -1,20 +1,79 @@
 /**
  * Checkpoints in one JSON file (`{ "<app>:checkpoint:<stream>:<shardId>": "<seq>" }`), replaced
  * atomically (write to a temporary file, fsync, rename) on every set. The embedded default.
+ *
+ * It has no leases: one process reads every shard. `open` takes a lock file beside it
+ * (`<file>.lock`, holding the pid and host), so a second process on the same file fails its
+ * start-up instead of reading every shard a second time.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
 import { confinedPath } from '../core/confined-path.js';
-import { CheckpointError } from '../core/errors.js';
+import { CheckpointError, ConnectorError } from '../core/errors.js';
 import { replaceFileDurably } from '../core/durable-files.js';
 import { compareSequence } from '../core/sequence.js';
+
+/** Lock files held by this process (a second store in the same process is refused as well). */
+const HELD_LOCKS = new Set<string>();
+
+interface LockOwner { pid: number; host: string; since: string }
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export class FileCheckpointStore implements CheckpointStore {
   private data: Record<string, string> | null = null;
   private writing: Promise<unknown> = Promise.resolve();
+  private lock: string | undefined;
 
   constructor(private readonly options: { app: string; stream: string; file: string }) {}
+
+  /** Takes the lock file; refuses when another live process (or another store here) holds it. */
+  async open(): Promise<void> {
+    const lock = `${this.options.file}.lock`;
+    const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (HELD_LOCKS.has(lock)) throw Object.assign(new Error('held in this process'), { code: 'EEXIST' });
+        await writeFile(lock, JSON.stringify(me), { flag: 'wx' });
+        HELD_LOCKS.add(lock);
+        this.lock = lock;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new CheckpointError(`creating the lock file ${lock} of the checkpoint file failed: ${(err as Error).message}`, err);
+        }
+        const owner = await this.lockOwner(lock);
+        // A lock left by a process of this host that is gone (a crash) is taken over, once.
+        const stale = owner !== null && !HELD_LOCKS.has(lock) && owner.host === me.host && (owner.pid === process.pid || !isAlive(owner.pid));
+        if (stale && attempt === 0) {
+          await unlink(lock).catch(() => undefined);
+          continue;
+        }
+        const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
+        throw new ConnectorError(`checkpoint file ${this.options.file} is in use by ${who} (lock file ${lock}). The file store serves `
+          + 'one process: to run several workers on one stream, use Redis checkpoints (checkpoint.redis), which share the shards through leases. '
+          + 'Delete the lock file only if that process is gone.', { code: 'CHECKPOINT_IN_USE' });
+      }
+    }
+  }
+
+  private async lockOwner(lock: string): Promise<LockOwner | null> {
+    try {
+      const parsed = JSON.parse(await readFile(lock, 'utf8')) as Partial<LockOwner>;
+      return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? { pid: parsed.pid, host: parsed.host, since: String(parsed.since) } : null;
+    } catch {
+      return null;
+    }
+  }
 
   private async load(): Promise<Record<string, string>> {
     if (this.data) return this.data;
@@ -67,5 +126,10 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async close(): Promise<void> {
     await this.writing;
+    if (this.lock) {
+      HELD_LOCKS.delete(this.lock);
+      await unlink(this.lock).catch(() => undefined);
+      this.lock = undefined;
+    }
   }
 }

@@ -1,8 +1,13 @@
-/** Checkpoints in Redis, at the original's key, moved forward by a compare-and-set Lua script. */
+/**
+ * Checkpoints in Redis, at the original's key, moved forward by a compare-and-set Lua script, and
+ * the shards' leases beside them on the same connection (see `redis-lease-store.ts`).
+ */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
-import { CheckpointError } from '../core/errors.js';
+import { leaseKey, type LeaseFence } from './lease-store.js';
+import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
+import { CheckpointError, LeaseLostError } from '../core/errors.js';
 import { redactUrl } from '../config/url-rules.js';
 
 const SET_SCRIPT = readFileSync(new URL('./checkpoint-set.lua', import.meta.url), 'utf8');
@@ -14,9 +19,13 @@ export interface RedisCheckpointStoreOptions {
   url: string;
 }
 
+type SetCommand = (numberOfKeys: number, ...args: Array<string | number>) => Promise<string>;
+
 export class RedisCheckpointStore implements CheckpointStore {
   private readonly redis: Redis;
   private readonly where: string;
+  /** The shards' leases, on this store's connection. */
+  readonly leases: RedisLeaseStore;
 
   constructor(private readonly options: RedisCheckpointStoreOptions) {
     this.where = redactUrl(options.url);
@@ -31,27 +40,39 @@ export class RedisCheckpointStore implements CheckpointStore {
       // Connection errors surface as rejected commands (CheckpointError); the event is handled so
       // that ioredis does not print unhandled-error warnings while it reconnects.
     });
-    this.redis.defineCommand('checkpointSet', { numberOfKeys: 1, lua: SET_SCRIPT });
+    this.redis.defineCommand('checkpointSet', { lua: SET_SCRIPT });
+    defineLeaseCommands(this.redis);
+    this.leases = new RedisLeaseStore(this.redis, options, (what, call) => this.wrap(what, call));
   }
 
   private key(shardId: string): string {
     return checkpointKey(this.options.app, this.options.stream, shardId);
   }
 
-  async get(shardId: string): Promise<string | null> {
+  /** Runs a Redis call; its failure becomes a CheckpointError naming what failed and where (`what` ends with its preposition). */
+  private async wrap<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
-      return await this.redis.get(this.key(shardId));
+      return await call();
     } catch (err) {
-      throw new CheckpointError(`reading checkpoint ${this.key(shardId)} from Redis at ${this.where} failed: ${(err as Error).message}`, err);
+      throw new CheckpointError(`${what} Redis at ${this.where} failed: ${(err as Error).message}`, err);
     }
   }
 
-  async set(shardId: string, sequenceNumber: string): Promise<string> {
+  get(shardId: string): Promise<string | null> {
+    return this.wrap(`reading checkpoint ${this.key(shardId)} from`, () => this.redis.get(this.key(shardId)));
+  }
+
+  async set(shardId: string, sequenceNumber: string, fence?: LeaseFence): Promise<string> {
+    const set = (this.redis as Redis & { checkpointSet: SetCommand }).checkpointSet;
+    const key = this.key(shardId);
     try {
-      const redis = this.redis as Redis & { checkpointSet(key: string, value: string): Promise<string> };
-      return await redis.checkpointSet(this.key(shardId), sequenceNumber);
+      return await (fence
+        ? set.call(this.redis, 2, key, leaseKey(this.options.app, this.options.stream, shardId), sequenceNumber, fence.owner, fence.token)
+        : set.call(this.redis, 1, key, sequenceNumber));
     } catch (err) {
-      throw new CheckpointError(`writing checkpoint ${this.key(shardId)} to Redis at ${this.where} failed: ${(err as Error).message}`, err);
+      const message = (err as Error).message;
+      if (message.startsWith('LEASE_LOST')) throw new LeaseLostError(`checkpoint ${key} refused: ${message.slice('LEASE_LOST '.length)}`, err);
+      throw new CheckpointError(`writing checkpoint ${key} to Redis at ${this.where} failed: ${message}`, err);
     }
   }
 

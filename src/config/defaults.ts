@@ -11,6 +11,7 @@ export const DEFAULTS = {
   deadLetter: { dir: './dead-letter' },
   reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 1000, maxBytesInFlight: 32 * 1024 * 1024 },
   shards: { discoveryIntervalMs: 10_000 },
+  lease: { durationMs: 10_000, maxStealsPerInterval: 1 },
   restart: { baseMs: 500, maxMs: 30_000, maxRestarts: 10, windowMs: 60_000, slowRetryMs: 60_000 },
   shutdownTimeoutMs: 30_000,
   logLevel: 'info',

@@ -11,8 +11,8 @@ import { section } from './object-rules.js';
 import type { OptionsContext } from './options-context.js';
 import { integer, says, streamName, text } from './rules.js';
 import {
-  bufferSection, checkpointSection, deadLetterSection, kinesisSection, logLevel, readerSection, restartSection, shardsSection,
-  sourceSection, startPosition, transformSection,
+  bufferSection, checkpointSection, deadLetterSection, kinesisSection, leaseSection, logLevel, readerSection, restartSection, shardsSection,
+  sourceSection, startPosition, transformSection, workerSection,
 } from './sections.js';
 
 export function configSchema(context: OptionsContext) {
@@ -33,6 +33,10 @@ export function configSchema(context: OptionsContext) {
     reader: readerSection.prefault({}),
     shards: shardsSection.prefault({}),
     restart: restartSection.prefault({}),
+    /** With Redis checkpoints: this worker among those sharing the stream. */
+    worker: workerSection.prefault({}),
+    /** With Redis checkpoints: the shards' leases. */
+    lease: leaseSection.prefault({}),
     /** @defaultValue `{ "type": "kinesis" }` */
     source: sourceSection(context).prefault({ type: 'kinesis' }),
     /** Bound on the whole graceful shutdown. @defaultValue 30000 */

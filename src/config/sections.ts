@@ -2,6 +2,8 @@
  * The top-level sections of the config file, each a schema of its options with their defaults
  * (see `defaults.ts`), resolved against the config file's folder and the environment.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { LOG_LEVELS } from '../core/logger.js';
 import { DEFAULTS } from './defaults.js';
@@ -111,6 +113,32 @@ export const shardsSection = section({
   /** Threads hosting shard actors. @defaultValue min(shards, cores) */
   hostThreads: integer(1, 256).optional(),
 });
+
+/** This process among the workers that share the stream (with Redis checkpoints). */
+export const workerSection = section({
+  /** Names this worker in leases and `status`; unique among the workers. @defaultValue host name, pid and a random suffix */
+  id: text().refine((id) => id.length <= 200 && !/\s/.test(id), says((value) => `must be at most 200 characters without spaces, got ${show(value)}`)).optional(),
+}).transform(({ id }) => ({ id: id ?? defaultWorkerId() }));
+
+/** `<host>-<pid>-<6 hex digits>`: unique even for two processes that get the same pid in containers. */
+export function defaultWorkerId(): string {
+  return `${hostname().replace(/\s/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Shard leases (with Redis checkpoints): how several workers share a stream. */
+export const leaseSection = section({
+  /** A lease not renewed for this long may be taken by another worker. @defaultValue 10000 */
+  durationMs: integer(100).default(DEFAULTS.lease.durationMs),
+  /** How often a worker renews its leases and balances, in one round trip. @defaultValue a third of `durationMs` */
+  renewIntervalMs: integer().optional(),
+  /** Leases a worker below its share takes from the most loaded worker per round. @defaultValue 1 */
+  maxStealsPerInterval: integer(0, 1000).default(DEFAULTS.lease.maxStealsPerInterval),
+}).superRefine(({ durationMs, renewIntervalMs }, ctx) => {
+  if (renewIntervalMs !== undefined && renewIntervalMs >= durationMs) {
+    ctx.addIssue({ code: 'custom', path: ['renewIntervalMs'], input: renewIntervalMs,
+      message: `must be < lease.durationMs (${durationMs}), got ${renewIntervalMs}` });
+  }
+}).transform(({ renewIntervalMs, ...rest }) => ({ ...rest, renewIntervalMs: renewIntervalMs ?? Math.max(1, Math.floor(rest.durationMs / 3)) }));
 
 export const restartSection = section({
   /** Backoff of actor restarts: first delay. @defaultValue 500 */

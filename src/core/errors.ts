@@ -48,6 +48,17 @@ export class CheckpointError extends ConnectorError {
   }
 }
 
+/**
+ * A checkpoint write was refused because the shard's lease moved to another worker (or another
+ * token) since this worker took it: this worker must stop reading the shard. Never retried.
+ */
+export class LeaseLostError extends ConnectorError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'LEASE_LOST', retriable: false, cause });
+    this.name = 'LeaseLostError';
+  }
+}
+
 /** A thread died or a call to it could not be answered. */
 export class ThreadError extends ConnectorError {
   constructor(message: string, cause?: unknown) {

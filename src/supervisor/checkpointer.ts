@@ -4,7 +4,8 @@
  * crash before it repeats some records).
  */
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
-import { describeError } from '../core/errors.js';
+import type { LeaseFence } from '../checkpoint/lease-store.js';
+import { LeaseLostError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { SHARD_END } from '../core/sequence.js';
 import type { ShardEntry } from './shard-registry.js';
@@ -20,6 +21,8 @@ export class Checkpointer {
     private readonly logger: Logger,
     /** Called when a shard's checkpoint becomes SHARD_END. */
     private readonly onFinished: (s: ShardEntry) => void,
+    /** With leases: what a shard's write carries (null: not this worker's, nothing is written), and who hears of a refusal. */
+    private readonly leases?: { fence(shardId: string): LeaseFence | undefined | null; lost(s: ShardEntry, reason: string): void },
   ) {}
 
   /** Writes one shard's position if it moved past the committed one; one write per shard at a time. */
@@ -38,11 +41,17 @@ export class Checkpointer {
   private async write(s: ShardEntry): Promise<void> {
     const target = s.position;
     if (target === null || target === s.committed) return;
+    const fence = this.leases?.fence(s.shardId);
+    if (fence === null) return;
     try {
-      s.committed = await this.store.set(s.shardId, target);
+      s.committed = await this.store.set(s.shardId, target, fence);
       this.written++;
       if (s.committed === SHARD_END) this.onFinished(s);
     } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.leases?.lost(s, err.message);
+        return;
+      }
       this.logger.error({ shardId: s.shardId, checkpoint: target, error: describeError(err) },
         'checkpoint commit failed; will retry (nothing is lost, records may repeat after a crash)');
     }

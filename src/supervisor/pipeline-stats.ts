@@ -1,7 +1,7 @@
 /** What the Pipeline reports of itself: its totals and whether it has caught up. */
 import type { EmittedTotals } from '../threads/protocol.js';
 import { Checkpointer } from './checkpointer.js';
-import type { ShardRegistry } from './shard-registry.js';
+import type { ShardEntry, ShardRegistry } from './shard-registry.js';
 
 /** Totals since start, across all shards. */
 export interface PipelineStats {
@@ -39,10 +39,10 @@ export function collectStats(registry: ShardRegistry, counters: { restarts: numb
 }
 
 /** `Pipeline.isIdle`: see its documentation. */
-export function caughtUp(registry: ShardRegistry, idleMs: number, now = Date.now()): boolean {
+export function caughtUp(registry: ShardRegistry, idleMs: number, mayRead: (s: ShardEntry) => boolean = () => true, now = Date.now()): boolean {
   for (const s of registry.values()) {
     if (s.state === 'restarting') return false;
-    if (s.state === 'waiting' && registry.parentsFinished(s)) return false;
+    if (s.state === 'waiting' && registry.parentsFinished(s) && mayRead(s)) return false;
     if (s.state === 'running' && (!s.stats.caughtUp || s.stats.busy || now - s.stats.lastReadAt < idleMs)) return false;
     if (!Checkpointer.upToDate(s)) return false;
   }

@@ -19,11 +19,13 @@ import { deserializeError, type HostEvent, type ProgressEvent } from '../threads
 import { Checkpointer } from './checkpointer.js';
 import { addEmitted, caughtUp, collectStats, type PipelineStats } from './pipeline-stats.js';
 import { nextRestart } from './restart-policy.js';
+import { ShardOwnership, type WorkerStats } from './shard-ownership.js';
 import { ShardRegistry, type ShardEntry } from './shard-registry.js';
 import { startAt } from './start-position.js';
 import { ThreadManager } from './thread-manager.js';
 
 export type { PipelineStats } from './pipeline-stats.js';
+export type { WorkerStats } from './shard-ownership.js';
 
 export interface PipelineDeps extends ResolveContext {
   /** Receives every log line of every thread. A pino logger fits as is. @defaultValue a stderr line logger */
@@ -41,6 +43,7 @@ export class Pipeline {
   private readonly registry = new ShardRegistry();
   private readonly threads: ThreadManager;
   private readonly checkpointer: Checkpointer;
+  private readonly ownership: ShardOwnership;
   private source: ShardSource | undefined;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -64,7 +67,15 @@ export class Pipeline {
       hostEvent: (event) => this.onHostEvent(event),
       hostExited: (index, code) => this.onHostExited(index, code),
     });
-    this.checkpointer = new Checkpointer(this.store, this.logger, (s) => this.finish(s));
+    this.ownership = new ShardOwnership(this.store, this.registry, this.config.worker.id, this.config.lease, this.logger, {
+      acquired: () => this.startReady(),
+      lost: (s, reason) => this.onLeaseLost(s, reason),
+      finished: (s) => this.finish(s),
+    });
+    this.checkpointer = new Checkpointer(this.store, this.logger, (s) => this.finish(s), {
+      fence: (id) => this.ownership.fence(id),
+      lost: (s, reason) => this.ownership.coordinator?.lose(s.shardId, reason),
+    });
   }
 
   /** Starts reading. Rejects with a clear error when the stream, the transform module or a thread cannot start. */
@@ -94,6 +105,8 @@ export class Pipeline {
       this.abandonIfStopping();
       await this.registry.update(shards, (id) => this.store.get(id));
       this.abandonIfStopping();
+      await this.ownership.start(shards.map((i) => i.shardId));
+      this.abandonIfStopping();
       this.startReady();
     } catch (err) {
       await this.teardown().catch(() => undefined);
@@ -101,7 +114,8 @@ export class Pipeline {
     }
     this.timers.push(setInterval(() => void this.commitAll(), config.checkpoint.intervalMs));
     this.timers.push(setInterval(() => void this.discover(), config.shards.discoveryIntervalMs));
-    this.logger.info({ app: config.app, stream: config.stream, shards: this.registry.size, hostThreads: this.threads.hostCount,
+    this.logger.info({ app: config.app, stream: config.stream, worker: config.worker.id, leases: this.ownership.coordinator !== undefined,
+      owned: this.ownership.stats().owned.length, shards: this.registry.size, hostThreads: this.threads.hostCount,
       transformThreads: config.transform.threads, emitterThreads: this.threads.emitterCount, emitter: config.emitter.type }, 'pipeline started');
   }
 
@@ -155,7 +169,23 @@ export class Pipeline {
   /** Starts every waiting shard whose parents are finished. */
   private startReady(): void {
     if (this.stopping) return;
-    for (const s of this.registry.startable()) this.startActor(s);
+    for (const s of this.registry.startable((e) => this.ownership.owns(e))) this.startActor(s);
+  }
+
+  /**
+   * The shard's lease moved to another worker (or could not be renewed in time): its actor stops at
+   * once, without a drain (no further emits or commits for it), and the shard waits.
+   */
+  private onLeaseLost(s: ShardEntry, reason: string): void {
+    clearTimeout(s.restartTimer);
+    s.restartTimer = undefined;
+    if (s.state === 'running') {
+      // Its later events belong to no actor the registry knows.
+      s.generation++;
+      this.threads.host(s.host).api.killActor(s.shardId, `lease lost: ${reason}`).catch(() => undefined);
+    }
+    if (s.state === 'running' || s.state === 'restarting') this.registry.transition(s, 'waiting');
+    this.registry.resetTo(s, s.committed);
   }
 
   /** A shard's checkpoint became SHARD_END: it is finished, and children waiting on it may start. */
@@ -164,6 +194,7 @@ export class Pipeline {
     this.registry.transition(s, 'finished');
     clearTimeout(s.restartTimer);
     this.logger.info({ shardId: s.shardId }, 'shard finished; checkpointed SHARD_END');
+    void this.ownership.finished(s);
     this.startReady();
   }
 
@@ -171,6 +202,7 @@ export class Pipeline {
     if (this.stopping || !this.source) return Promise.resolve();
     this.discovering ??= this.source.listShards()
       .then((list) => this.registry.update(list, (id) => this.store.get(id)))
+      .then(() => this.ownership.forget(this.registry.unlisted()))
       .then(() => this.startReady())
       .catch((err) => this.logger.error({ stream: this.config.stream, error: describeError(err) }, 'shard discovery failed; will retry'))
       .finally(() => { this.discovering = undefined; });
@@ -249,8 +281,8 @@ export class Pipeline {
     return () => this.listeners.delete(listener);
   }
 
-  stats(): PipelineStats {
-    return collectStats(this.registry, { restarts: this.restarts, checkpointsWritten: this.checkpointer.written });
+  stats(): PipelineStats & { worker: WorkerStats } {
+    return { ...collectStats(this.registry, { restarts: this.restarts, checkpointsWritten: this.checkpointer.written }), worker: this.ownership.stats() };
   }
 
   /**
@@ -263,7 +295,7 @@ export class Pipeline {
    * being idle, and what it may bring is not checkpointed, so it is read next time.
    */
   isIdle(idleMs: number): boolean {
-    return caughtUp(this.registry, idleMs);
+    return caughtUp(this.registry, idleMs, (s) => this.ownership.mayRead(s));
   }
 
   /** Resolves once `isIdle(idleMs)` holds (checked every 100 ms). */
@@ -289,6 +321,7 @@ export class Pipeline {
   private async shutdown(): Promise<PipelineStats> {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.registry.values()) clearTimeout(s.restartTimer);
+    await this.ownership.halt();
     this.threads.stopReplacing();
     // One deadline for the whole shutdown: drain, the final commit, cleanup.
     const end = Date.now() + this.config.shutdownTimeoutMs;
@@ -315,6 +348,10 @@ export class Pipeline {
     }
     await this.discovering?.catch(() => undefined);
     await withTimeout(this.commitAll(), left());
+    // After the final commit: the next owner starts where this worker stopped.
+    await withTimeout(this.ownership.release().catch((err: unknown) => {
+      this.logger.error({ error: describeError(err) }, 'releasing leases failed; other workers take them when they expire');
+    }), left());
     const stats = this.stats();
     await withTimeout(this.teardown(), Math.max(left(), 1000));
     this.logger.info({ recordsRead: stats.recordsRead, recordsEmitted: stats.recordsEmitted, checkpointsWritten: stats.checkpointsWritten }, 'pipeline stopped');

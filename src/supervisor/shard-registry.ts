@@ -3,12 +3,14 @@
  * through `transition`, which refuses a move the table does not allow:
  *
  * ```
- *   waiting ──▶ running ◀──▶ restarting
- *      │           │             │
- *      └───────────┴──▶ finished ◀┘
+ *   waiting ◀─▶ running ◀──▶ restarting
+ *      │  ▲        │             │  │
+ *      │  └────────┼─────────────┘  │
+ *      └───────────┴──▶ finished ◀──┘
  * ```
  *
- * - waiting: listed, not started (its parents are not finished yet, or it was just listed);
+ * - waiting: listed, not started (its parents are not finished yet, it was just listed, or another
+ *   worker holds its lease; a running or restarting shard whose lease is lost goes back here);
  * - running: an actor reads it;
  * - restarting: its actor failed; a new one starts after the backoff;
  * - finished: its checkpoint is SHARD_END (read to the end of a closed shard and all of it stored).
@@ -23,8 +25,8 @@ export type ShardState = 'waiting' | 'running' | 'restarting' | 'finished';
 /** The moves each state allows. */
 export const TRANSITIONS: Readonly<Record<ShardState, readonly ShardState[]>> = {
   waiting: ['running', 'finished'],
-  running: ['restarting', 'finished'],
-  restarting: ['running', 'finished'],
+  running: ['restarting', 'finished', 'waiting'],
+  restarting: ['running', 'finished', 'waiting'],
   finished: [],
 };
 
@@ -97,9 +99,27 @@ export class ShardRegistry {
     }
   }
 
-  /** Waiting shards whose parents are finished (or no longer listed: trimmed), in listing order. */
-  startable(): ShardEntry[] {
-    return [...this.shards.values()].filter((s) => s.state === 'waiting' && this.parentsFinished(s));
+  isListed(shardId: string): boolean {
+    return this.listed.has(shardId);
+  }
+
+  /** Shards known before that the latest listing no longer has. */
+  unlisted(): string[] {
+    return [...this.shards.keys()].filter((id) => !this.listed.has(id));
+  }
+
+  /**
+   * Takes the stored checkpoint as the shard's truth (a lease was taken, or another worker read it):
+   * what this worker had stored beyond it is read again.
+   */
+  resetTo(s: ShardEntry, committed: string | null): void {
+    s.committed = committed;
+    s.position = null;
+  }
+
+  /** Waiting shards whose parents are finished (or no longer listed: trimmed) and that `owned` allows, in listing order. */
+  startable(owned: (s: ShardEntry) => boolean = () => true): ShardEntry[] {
+    return [...this.shards.values()].filter((s) => s.state === 'waiting' && this.parentsFinished(s) && owned(s));
   }
 
   /** True when every parent of the shard is finished or no longer listed. */
