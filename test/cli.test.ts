@@ -107,6 +107,8 @@ test.serial('killed with SIGKILL mid-run, then rerun: every record present at le
   const options: PipelineOptions = testOptions(env, app, stream, {
     transform: { module: fixture('transform-slow.js'), threads: 2, windowRecords: 100 },
     buffer: { maxRecords: 200, maxBytes: 1 << 20, maxAgeMs: 200 },
+    // The killed process's leases hold its shards until they expire; the rerun takes them then.
+    lease: { durationMs: 2000 },
     logLevel: 'warn',
   });
   const file = await writeConfig(stream, options);

@@ -11,8 +11,8 @@ const STATES = Object.keys(STATE_SET) as ShardState[];
 /** The machine as the module documents it. */
 const DOCUMENTED: Record<ShardState, ShardState[]> = {
   waiting: ['running', 'finished'],
-  running: ['restarting', 'finished'],
-  restarting: ['running', 'finished'],
+  running: ['restarting', 'finished', 'waiting'],
+  restarting: ['running', 'finished', 'waiting'],
   finished: [],
 };
 

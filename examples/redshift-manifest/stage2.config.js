@@ -7,6 +7,9 @@ export default {
   app: s.pipeline.name,
   stream: s.kinesis.outputStream,
   kinesis: s.kinesis.endpoint ? { endpoint: s.kinesis.endpoint } : {},
+  // A stable worker id: restarted after a crash, this worker takes its own leases back at once
+  // instead of waiting for them to expire. Each worker sharing the stream needs its own id.
+  worker: { id: process.env.WORKER_ID ?? 'stage2' },
   checkpoint: { ...s.checkpoint, intervalMs: Number(process.env.STAGE2_CHECKPOINT_INTERVAL_MS ?? 500) },
   buffer: { maxRecords: s.kinesis.outputBufferSize, maxAgeMs: 1000 },
   emitter: {

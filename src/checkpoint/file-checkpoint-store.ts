@@ -6,7 +6,7 @@
  * (`<file>.lock`, holding the pid and host), so a second process on the same file fails its
  * start-up instead of reading every shard a second time.
  */
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
@@ -40,6 +40,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async open(): Promise<void> {
     const lock = `${this.options.file}.lock`;
     const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    await mkdir(dirname(this.options.file), { recursive: true });
     for (let attempt = 0; ; attempt++) {
       try {
         if (HELD_LOCKS.has(lock)) throw Object.assign(new Error('held in this process'), { code: 'EEXIST' });

@@ -118,9 +118,12 @@ export const shardsSection = section({
 export const workerSection = section({
   /** Names this worker in leases and `status`; unique among the workers. @defaultValue host name, pid and a random suffix */
   id: text().refine((id) => id.length <= 200 && !/\s/.test(id), says((value) => `must be at most 200 characters without spaces, got ${show(value)}`)).optional(),
-}).transform(({ id }) => ({ id: id ?? defaultWorkerId() }));
+});
 
-/** `<host>-<pid>-<6 hex digits>`: unique even for two processes that get the same pid in containers. */
+/**
+ * `<host>-<pid>-<6 hex digits>`: unique even for two processes that get the same pid in containers.
+ * Drawn by each Pipeline (the resolved config stays a pure function of the options).
+ */
 export function defaultWorkerId(): string {
   return `${hostname().replace(/\s/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }

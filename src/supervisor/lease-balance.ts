@@ -13,6 +13,11 @@ export interface BalanceInput {
   /** Shards this worker may read: listed, not finished, every parent finished. */
   candidates: ReadonlySet<string>;
   maxSteals: number;
+  /**
+   * The leases this incarnation holds. When given, a lease under `me` that is not among them was
+   * left by an earlier process with the same worker id: it counts as free.
+   */
+  held?: ReadonlySet<string>;
   /** Picks where to start among equals (random by default), so that workers seldom race for one lease. */
   random?: () => number;
 }
@@ -35,7 +40,7 @@ function rotate<T>(items: T[], random: () => number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
-export function planBalance({ me, view, candidates, maxSteals, random = Math.random }: BalanceInput): BalancePlan {
+export function planBalance({ me, view, candidates, maxSteals, held, random = Math.random }: BalanceInput): BalancePlan {
   const active = view.shards.filter((l) => candidates.has(l.shardId));
   const live = new Set(view.workers.map((w) => w.id));
   live.add(me);
@@ -43,7 +48,7 @@ export function planBalance({ me, view, candidates, maxSteals, random = Math.ran
   const load = new Map<string, LeaseState[]>();
   const free: LeaseState[] = [];
   for (const lease of active) {
-    if (!isHeld(lease, view.now)) {
+    if (!isHeld(lease, view.now) || (held !== undefined && lease.owner === me && !held.has(lease.shardId))) {
       free.push(lease);
       continue;
     }

@@ -39,6 +39,8 @@ export class LeaseCoordinator {
   readonly counts = { rounds: 0, taken: 0, stolen: 0, lost: 0, released: 0, failedRounds: 0 };
   /** The latest view, for status. */
   lastView: LeaseView | undefined;
+  /** Each shard's lease as rounds saw it, and whether its holder renewed it while watched. */
+  private readonly watched = new Map<string, { owner: string | null; token: number; expiresAt: number; renewed: boolean }>();
 
   constructor(
     private readonly store: LeaseStore,
@@ -90,9 +92,11 @@ export class LeaseCoordinator {
     this.counts.rounds++;
     for (const shardId of result.renewed.lost) this.lose(shardId, 'its lease was taken by another worker');
     this.lastView = result.view;
+    this.watch(result.view);
     if (this.stopped) return;
     this.events.viewed(result.view);
-    const plan = planBalance({ me: this.workerId, view: result.view, candidates: input().candidates, maxSteals: maxStealsPerInterval });
+    const plan = planBalance({ me: this.workerId, view: result.view, candidates: input().candidates, maxSteals: maxStealsPerInterval,
+      held: new Set(this.held.keys()) });
     const gained = await Promise.all([
       ...plan.take.map(async (t) => ({ shardId: t.shardId, from: undefined, token: await this.store.take(t.shardId, this.workerId, durationMs, t.seenToken) })),
       ...plan.steal.map(async (t) => ({ shardId: t.shardId, from: t.victim, token: await this.store.steal(t.shardId, this.workerId, durationMs, t.victim, t.seenToken) })),
@@ -113,6 +117,24 @@ export class LeaseCoordinator {
         from ? 'lease stolen for balance' : 'lease taken');
       this.events.acquired(shardId);
     }
+  }
+
+  private watch(view: LeaseView): void {
+    for (const l of view.shards) {
+      const before = this.watched.get(l.shardId);
+      const same = before !== undefined && before.owner === l.owner && before.token === l.token;
+      this.watched.set(l.shardId, { owner: l.owner, token: l.token, expiresAt: l.expiresAt, renewed: same && (before.renewed || l.expiresAt > before.expiresAt) });
+    }
+  }
+
+  /**
+   * True when another worker holds the shard's lease and has renewed it while this worker watched:
+   * a lease left by a process that died is never renewed, so it does not count until it expires
+   * and is taken.
+   */
+  heldByLiveWorker(shardId: string): boolean {
+    const w = this.watched.get(shardId);
+    return w !== undefined && w.renewed && w.owner !== this.workerId && this.lastView !== undefined && w.expiresAt > this.lastView.now;
   }
 
   /** Gives up a lease this worker believed it held, and tells the pipeline. */

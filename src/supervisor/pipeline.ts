@@ -8,6 +8,7 @@
 import { FileCheckpointStore } from '../checkpoint/file-checkpoint-store.js';
 import { RedisCheckpointStore } from '../checkpoint/redis-checkpoint-store.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { defaultWorkerId } from '../config/sections.js';
 import { resolveConfig, type PipelineOptions, type ResolvedConfig, type ResolveContext } from '../config/config.js';
 import { ConnectorError, ThreadError, describeError } from '../core/errors.js';
 import { createConsoleLogger, type Logger } from '../core/logger.js';
@@ -67,7 +68,7 @@ export class Pipeline {
       hostEvent: (event) => this.onHostEvent(event),
       hostExited: (index, code) => this.onHostExited(index, code),
     });
-    this.ownership = new ShardOwnership(this.store, this.registry, this.config.worker.id, this.config.lease, this.logger, {
+    this.ownership = new ShardOwnership(this.store, this.registry, this.config.worker.id ?? defaultWorkerId(), this.config.lease, this.logger, {
       acquired: () => this.startReady(),
       lost: (s, reason) => this.onLeaseLost(s, reason),
       finished: (s) => this.finish(s),
@@ -114,7 +115,7 @@ export class Pipeline {
     }
     this.timers.push(setInterval(() => void this.commitAll(), config.checkpoint.intervalMs));
     this.timers.push(setInterval(() => void this.discover(), config.shards.discoveryIntervalMs));
-    this.logger.info({ app: config.app, stream: config.stream, worker: config.worker.id, leases: this.ownership.coordinator !== undefined,
+    this.logger.info({ app: config.app, stream: config.stream, worker: this.ownership.workerId, leases: this.ownership.coordinator !== undefined,
       owned: this.ownership.stats().owned.length, shards: this.registry.size, hostThreads: this.threads.hostCount,
       transformThreads: config.transform.threads, emitterThreads: this.threads.emitterCount, emitter: config.emitter.type }, 'pipeline started');
   }

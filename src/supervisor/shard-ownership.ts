@@ -13,7 +13,6 @@ import type { LeaseFence, LeaseView } from '../checkpoint/lease-store.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { SHARD_END } from '../core/sequence.js';
-import { isHeld } from './lease-balance.js';
 import { LeaseCoordinator, type LeaseOptions } from './lease-coordinator.js';
 import type { ShardEntry, ShardRegistry } from './shard-registry.js';
 
@@ -69,13 +68,12 @@ export class ShardOwnership {
   }
 
   /**
-   * True when the shard is this worker's or may become so at its next round (its lease is free):
-   * a shard another live worker holds is that worker's business, not this one's idleness.
+   * True when the shard is this worker's or may become so (its lease is free, or its holder has
+   * not been seen renewing it: it may have died). A shard another live worker reads is that
+   * worker's business, not this one's idleness.
    */
   mayRead(s: ShardEntry): boolean {
-    if (!this.coordinator || this.coordinator.owns(s.shardId)) return true;
-    const lease = this.coordinator.lastView?.shards.find((l) => l.shardId === s.shardId);
-    return lease === undefined || !isHeld(lease, this.coordinator.lastView!.now);
+    return !this.coordinator?.heldByLiveWorker(s.shardId);
   }
 
   /** The fence a checkpoint write carries; null when this worker must not write the shard. */
