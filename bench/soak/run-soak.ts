@@ -70,6 +70,8 @@ function pipelineOptions(aws: AwsProcess, proxy: S3FaultProxy, redis: PrivateRed
     app: APP, stream: STREAM, startPosition: 'TRIM_HORIZON',
     kinesis: { endpoint: aws.kinesis, region: 'us-east-1' },
     checkpoint: { redis: redis.url, intervalMs: 1000 },
+    // One process, restarted after each SIGKILL: a stable worker id takes its leases back at once.
+    worker: { id: 'soak' },
     transform: { threads: 2, windowRecords: 500, windowsInFlight: 4, timeoutMs: 5000,
       ...(hang ? { module: new URL('./hang-transform.js', import.meta.url).pathname } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 500 },

@@ -17,6 +17,8 @@ const USAGE = `Usage:
   kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
       Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
       up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
+  kinesis-connectors status <config.json|config.js> [--json]
+      Shows who reads what: each shard's lease owner, time left and checkpoint, and the live workers.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
       Creates a stream if it is missing and waits until it is ACTIVE.
   kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>]
@@ -85,6 +87,13 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'run':
       return run(rest);
+    case 'status': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      if (positionals.length !== 1) fail(`status needs exactly one config file\n\n${USAGE}`, 2);
+      const { showStatus } = await import('./status.js');
+      process.stdout.write(await showStatus(positionals[0], values.json === true));
+      return;
+    }
     case 'create-stream': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
         shards: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' } } });

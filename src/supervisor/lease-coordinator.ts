@@ -74,7 +74,7 @@ export class LeaseCoordinator {
   private async runRound(input: () => LeaseRoundInput): Promise<void> {
     const { durationMs, maxStealsPerInterval } = this.options;
     const sentAt = Date.now();
-    const { shardIds, candidates } = input();
+    const { shardIds } = input();
     let result;
     try {
       result = await this.store.renew(this.workerId, durationMs, new Map(this.held), shardIds);
@@ -95,6 +95,7 @@ export class LeaseCoordinator {
     this.watch(result.view);
     if (this.stopped) return;
     this.events.viewed(result.view);
+    // Asked again: the view may have finished parents, which makes their children candidates.
     const plan = planBalance({ me: this.workerId, view: result.view, candidates: input().candidates, maxSteals: maxStealsPerInterval,
       held: new Set(this.held.keys()) });
     const gained = await Promise.all([

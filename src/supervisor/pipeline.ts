@@ -5,8 +5,7 @@
  * down gracefully. A facade over its parts: the shard registry (states and their transitions), the
  * thread manager, the checkpointer and the restart policy.
  */
-import { FileCheckpointStore } from '../checkpoint/file-checkpoint-store.js';
-import { RedisCheckpointStore } from '../checkpoint/redis-checkpoint-store.js';
+import { createCheckpointStore } from '../checkpoint/create-checkpoint-store.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { defaultWorkerId } from '../config/sections.js';
 import { resolveConfig, type PipelineOptions, type ResolvedConfig, type ResolveContext } from '../config/config.js';
@@ -61,9 +60,7 @@ export class Pipeline {
   constructor(options: PipelineOptions, deps: PipelineDeps = {}) {
     this.config = resolveConfig(options, deps);
     this.logger = deps.logger ?? createConsoleLogger(this.config.logLevel);
-    this.store = deps.checkpointStore ?? (this.config.checkpoint.redis
-      ? new RedisCheckpointStore({ app: this.config.app, stream: this.config.stream, url: this.config.checkpoint.redis })
-      : new FileCheckpointStore({ app: this.config.app, stream: this.config.stream, file: this.config.checkpoint.file }));
+    this.store = deps.checkpointStore ?? createCheckpointStore(this.config);
     this.threads = new ThreadManager(this.config, this.logger, {
       hostEvent: (event) => this.onHostEvent(event),
       hostExited: (index, code) => this.onHostExited(index, code),
