@@ -1,11 +1,14 @@
 // kinesis-connectors: the public API.
-export { Pipeline, type PipelineDeps, type PipelineStats } from './supervisor/pipeline.js';
+export { Pipeline, type PipelineDeps, type PipelineStats, type WorkerStats } from './supervisor/pipeline.js';
 export { resolveConfig, DEFAULTS, type PipelineOptions, type ResolvedConfig, type EmitterConfig, type S3EmitterConfig,
   type FileEmitterConfig, type SourceConfig, type StartPosition } from './config/config.js';
 export { createStream, type CreateStreamOptions } from './aws/create-stream.js';
 export { createKinesisClient } from './aws/kinesis-client.js';
 export { createS3Client } from './aws/s3-client.js';
 export type { CheckpointStore } from './checkpoint/checkpoint-store.js';
+export type { LeaseFence, LeaseState, LeaseStore, LeaseView, RenewResult } from './checkpoint/lease-store.js';
+export { RedisLeaseStore } from './checkpoint/redis-lease-store.js';
+export { readStreamStatus, formatStreamStatus, type StreamStatus, type ShardStatus } from './supervisor/stream-status.js';
 export { checkpointKey } from './checkpoint/checkpoint-store.js';
 export { RedisCheckpointStore } from './checkpoint/redis-checkpoint-store.js';
 export { FileCheckpointStore } from './checkpoint/file-checkpoint-store.js';
@@ -32,5 +35,5 @@ export { unframeRaw, RAW_FRAMINGS, BASE64_MARK, type RawFraming } from './transf
 export { isShardId, SHARD_ID_RULE } from './core/shard-id.js';
 export { confinedPath, confinedKey } from './core/confined-path.js';
 export { type Logger, createConsoleLogger, silentLogger } from './core/logger.js';
-export { ConnectorError, ConfigError, TransformModuleError, EmitError, CheckpointError, ThreadError, isRetriable } from './core/errors.js';
+export { ConnectorError, ConfigError, TransformModuleError, EmitError, CheckpointError, LeaseLostError, ThreadError, isRetriable } from './core/errors.js';
 export { SHARD_END, compareSequence } from './core/sequence.js';
