@@ -97,6 +97,19 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['restart max below base', { restart: { baseMs: 1000, maxMs: 10 } }, 'restart.maxMs must be >= restart.baseMs (1000), got 10'],
   ['bad source', { source: { type: 'kafka' } }, 'source.type must be "kinesis" or "files", got "kafka"'],
   ['bad log level', { logLevel: 'loud' }, 'logLevel must be one of debug, info, warn, error, silent, got "loud"'],
+  ['worker id with a space', { worker: { id: 'worker 1' } }, 'worker.id must be at most 200 characters without spaces, got "worker 1"'],
+  ['worker id too long', { worker: { id: 'w'.repeat(201) } }, `worker.id must be at most 200 characters without spaces, got "${'w'.repeat(201)}"`],
+  ['worker id empty', { worker: { id: '' } }, 'worker.id must be a non-empty string, got ""'],
+  ['worker id not a string', { worker: { id: 7 } }, 'worker.id must be a non-empty string, got 7'],
+  ['unknown worker key', { worker: { name: 'w' } }, 'worker.name is not a known option'],
+  ['lease too short', { lease: { durationMs: 99 } }, 'lease.durationMs must be an integer >= 100, got 99'],
+  ['lease duration fractional', { lease: { durationMs: 1000.5 } }, 'lease.durationMs must be an integer >= 100, got 1000.5'],
+  ['renew interval equal to the duration', { lease: { durationMs: 3000, renewIntervalMs: 3000 } }, 'lease.renewIntervalMs must be < lease.durationMs (3000), got 3000'],
+  ['renew interval above the default duration', { lease: { renewIntervalMs: 20000 } }, 'lease.renewIntervalMs must be < lease.durationMs (10000), got 20000'],
+  ['renew interval zero', { lease: { renewIntervalMs: 0 } }, 'lease.renewIntervalMs must be a positive integer, got 0'],
+  ['too many steals', { lease: { maxStealsPerInterval: 1001 } }, 'lease.maxStealsPerInterval must be a non-negative integer no larger than 1000, got 1001'],
+  ['negative steals', { lease: { maxStealsPerInterval: -1 } }, 'lease.maxStealsPerInterval must be a non-negative integer no larger than 1000, got -1'],
+  ['unknown lease key', { lease: { duration: 5 } }, 'lease.duration is not a known option'],
 ];
 
 for (const [name, extra, message] of bad) {
@@ -124,4 +137,17 @@ test('every emitter type resolves with its defaults', (t) => {
 
 test('a config that is not an object', (t) => {
   t.throws(() => resolveConfig([], {}), { message: 'config must be an object, got []' });
+});
+
+test('worker and lease defaults: a generated worker id, renewIntervalMs a third of durationMs', (t) => {
+  const c = resolve({});
+  t.regex(c.worker.id, new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
+  t.notRegex(c.worker.id, /\s/);
+  t.not(resolve({}).worker.id, c.worker.id, 'unique per resolution');
+  t.deepEqual(c.lease, { durationMs: 10_000, renewIntervalMs: 3333, maxStealsPerInterval: 1 });
+  t.is(resolve({ worker: { id: 'worker-1' } }).worker.id, 'worker-1');
+  t.deepEqual(resolve({ lease: { durationMs: 100 } }).lease, { durationMs: 100, renewIntervalMs: 33, maxStealsPerInterval: 1 });
+  t.deepEqual(resolve({ lease: { durationMs: 3000, renewIntervalMs: 2999, maxStealsPerInterval: 0 } }).lease,
+    { durationMs: 3000, renewIntervalMs: 2999, maxStealsPerInterval: 0 });
+  t.is(resolve({ lease: { maxStealsPerInterval: 1000 } }).lease.maxStealsPerInterval, 1000);
 });
