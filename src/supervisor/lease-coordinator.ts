@@ -35,6 +35,8 @@ export class LeaseCoordinator {
   private lastRenewedAt = Date.now();
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Draining: rounds go on renewing what is held, and take nothing. */
+  private taking = true;
   /** Counters since start, for stats. */
   readonly counts = { rounds: 0, taken: 0, stolen: 0, lost: 0, released: 0, failedRounds: 0 };
   /** The latest view, for status. */
@@ -93,7 +95,7 @@ export class LeaseCoordinator {
     for (const shardId of result.renewed.lost) this.lose(shardId, 'its lease was taken by another worker');
     this.lastView = result.view;
     this.watch(result.view);
-    if (this.stopped) return;
+    if (this.stopped || !this.taking) return;
     this.events.viewed(result.view);
     // Asked again: the view may have finished parents, which makes their children candidates.
     const plan = planBalance({ me: this.workerId, view: result.view, candidates: input().candidates, maxSteals: maxStealsPerInterval,
@@ -107,7 +109,7 @@ export class LeaseCoordinator {
     })));
     for (const { shardId, from, token } of gained) {
       if (token === 0) continue;
-      if (this.stopped) {
+      if (this.stopped || !this.taking) {
         // Taken while stopping: give it straight back.
         await this.store.release(this.workerId, new Map([[shardId, token]]), false).catch(() => undefined);
         continue;
@@ -152,6 +154,11 @@ export class LeaseCoordinator {
     if (token === undefined) return;
     this.held.delete(shardId);
     this.counts.released += await this.store.release(this.workerId, new Map([[shardId, token]]), false);
+  }
+
+  /** From now on rounds only renew what is held (a draining worker keeps its leases until it has committed). */
+  stopTaking(): void {
+    this.taking = false;
   }
 
   /** Stops the rounds (the leases stay held until `releaseAll` or their expiry). */

@@ -319,7 +319,7 @@ export class Pipeline {
   private async shutdown(): Promise<PipelineStats> {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.registry.values()) clearTimeout(s.restartTimer);
-    await this.ownership.halt();
+    this.ownership.stopTaking();
     this.threads.stopReplacing();
     // One deadline for the whole shutdown: drain, the final commit, cleanup.
     const end = Date.now() + this.config.shutdownTimeoutMs;
@@ -366,6 +366,8 @@ export class Pipeline {
   private async releaseAll(): Promise<void> {
     this.stopping ??= Promise.resolve(this.stats());
     const failures = await this.threads.close();
+    // A start-up that failed after taking leases gives them back (after a stop, they already are).
+    await this.ownership.release().catch((err: unknown) => failures.push(err));
     const rest = await Promise.allSettled([this.source?.close() ?? Promise.resolve(), this.store.close()]);
     for (const r of rest) if (r.status === 'rejected') failures.push(r.reason);
     for (const err of failures) this.logger.error({ error: describeError(err) }, 'a cleanup step failed during shutdown');

@@ -44,6 +44,7 @@ export interface WorkerStats {
 export class ShardOwnership {
   readonly coordinator: LeaseCoordinator | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private releasing: Promise<void> | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -156,15 +157,27 @@ export class ShardOwnership {
     });
   }
 
-  /** Stops the rounds; leases stay held until `release`. */
-  async halt(): Promise<void> {
-    clearInterval(this.timer);
-    await this.coordinator?.halt();
+  /**
+   * A graceful stop begins: rounds go on renewing the leases held (a long drain must not let them
+   * expire under the final commit) but take nothing more.
+   */
+  stopTaking(): void {
+    this.coordinator?.stopTaking();
   }
 
-  /** Gives every lease back (after the final commit) and leaves the worker registry. */
-  async release(): Promise<void> {
-    await this.coordinator?.releaseAll();
+  /**
+   * After the final commit (or a failed start-up): stops the rounds, gives every lease back and
+   * leaves the worker registry. Once: later calls return the same promise.
+   */
+  release(): Promise<void> {
+    this.releasing ??= this.close().then(() => this.coordinator?.releaseAll());
+    return this.releasing;
+  }
+
+  /** Stops the rounds; leases not released expire. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.coordinator?.halt();
   }
 
   stats(): WorkerStats {
