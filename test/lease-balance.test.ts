@@ -117,8 +117,8 @@ test('steals only from a worker above target, at most maxSteals, the most loaded
   // Ties between the most loaded: the lowest id, deterministically.
   const tie = planBalance({ me: 'W2', view: view(['W0', 'W1', 'W2'], dealt([4, 4])), candidates, maxSteals: 1 });
   t.deepEqual(tie.steal.map((s) => s.victim), ['W0']);
-  // A worker at the target is not a victim, even when the thief is below it.
-  const atTarget = planBalance({ me: 'W2', view: view(['W0', 'W1', 'W2'], dealt([3, 3, 1])), candidates: new Set(shardIds(7)), maxSteals: 5 });
+  // A worker at the target is not a victim of a thief one below it.
+  const atTarget = planBalance({ me: 'W2', view: view(['W0', 'W1', 'W2'], dealt([3, 3, 2])), candidates: new Set(shardIds(8)), maxSteals: 5 });
   t.is(atTarget.target, 3);
   t.deepEqual(atTarget.steal, []);
 });
@@ -195,4 +195,30 @@ test('expired leases count as free, and not as their owner\'s load', (t) => {
   t.is(alone.target, 2);
   t.is(alone.take.length, 2);
   t.deepEqual(alone.steal, []);
+});
+
+test('a worker two or more below target steals one from a worker at target: 9 shards, a 4th worker joining [3, 3, 3]', (t) => {
+  const shards = dealt([3, 3, 3]);
+  const { moves } = simulate(t, ['W0', 'W1', 'W2', 'W3'], shards, 1, ['W3', 'W0', 'W1', 'W2']);
+  const counts = loads(shards);
+  t.is(counts.W3, 2, `the newcomer is not left idle: ${JSON.stringify(counts)}`);
+  t.deepEqual(Object.values(counts).sort(), [2, 2, 2, 3]);
+  t.true([...moves.values()].every((n) => n === 1), 'each shard moved at most once');
+  // One below target (needs one): a worker at target is left alone, so no shard goes back and forth.
+  const oneBelow = planBalance({ me: 'W2', view: view(['W0', 'W1', 'W2'], dealt([3, 3, 2])), candidates: new Set(shardIds(8)), maxSteals: 5 });
+  t.deepEqual(oneBelow.steal, []);
+  // Two below: one lease from the most loaded worker at target, never more (it would drop below target - 1).
+  const twoBelow = planBalance({ me: 'W2', view: view(['W0', 'W1', 'W2'], dealt([3, 3, 1])), candidates: new Set(shardIds(7)), maxSteals: 5 });
+  t.deepEqual(twoBelow.steal.map((s) => s.victim), ['W0']);
+  t.deepEqual(planBalance({ me: 'W2', view: view(['W0', 'W1', 'W2'], dealt([3, 3, 1])), candidates: new Set(shardIds(7)), maxSteals: 0 }).steal, [], 'maxSteals 0: never');
+});
+
+test('10 shards, 4 workers, from [3, 3, 3, 1] or all on one: every worker ends with 2 or 3', (t) => {
+  for (const start of [[3, 3, 3, 1], [10, 0, 0, 0], [0, 0, 0, 10]]) {
+    const shards = dealt(start);
+    const { moves } = simulate(t, ['W0', 'W1', 'W2', 'W3'], shards, 1);
+    const counts = loads(shards);
+    t.deepEqual(Object.values(counts).sort(), [2, 2, 3, 3], `from ${start.join(',')}: ${JSON.stringify(counts)}`);
+    t.true([...moves.values()].every((n) => n === 1), `from ${start.join(',')}: each shard moved at most once`);
+  }
 });

@@ -1,9 +1,9 @@
 /**
  * Which leases a worker takes in a round, decided from one view of the store: free and expired
  * leases first, up to ⌈active shards / live workers⌉; then, below that share, at most
- * `maxSteals` from the most loaded worker, and only from a worker above the share, so that a
- * joining worker gets its share without a storm of hand-offs and no two workers trade a shard back
- * and forth.
+ * `maxSteals` from the most loaded worker, and only from a worker above the share (or one lease
+ * from a worker at the share, when the thief is two or more below it), so that a joining worker
+ * gets its share without a storm of hand-offs and no two workers trade a shard back and forth.
  */
 import type { LeaseState, LeaseView } from '../checkpoint/lease-store.js';
 
@@ -66,12 +66,15 @@ export function planBalance({ me, view, candidates, maxSteals, held, random = Ma
   if (need <= 0 || maxSteals <= 0) return plan;
   let victim: string | undefined;
   for (const [owner, leases] of load) {
-    if (owner === me || leases.length <= target) continue;
+    if (owner === me || leases.length < target) continue;
     if (victim === undefined || leases.length > load.get(victim)!.length || (leases.length === load.get(victim)!.length && owner < victim)) victim = owner;
   }
   if (victim === undefined) return plan;
   const theirs = load.get(victim)!;
-  const count = Math.min(maxSteals, need, theirs.length - target);
+  // A worker at the target gives one lease, and only to a worker two or more below it (9 shards on
+  // 4 workers: [3, 3, 3, 0] would otherwise stay so); one below, the thief would leave it one below.
+  const spare = theirs.length > target ? theirs.length - target : need >= 2 ? 1 : 0;
+  const count = Math.min(maxSteals, need, spare);
   for (const lease of rotate(theirs, random).slice(0, count)) plan.steal.push({ shardId: lease.shardId, victim, seenToken: lease.token });
   return plan;
 }
