@@ -1,6 +1,8 @@
 import test from 'ava';
 import { resolveConfig, DEFAULTS } from '../src/config/config.js';
 import { ConfigError } from '../src/core/errors.js';
+import { defaultWorkerId } from '../src/config/sections.js';
+import { hostname } from 'node:os';
 
 const base = { app: 'clicks-to-s3', stream: 'clicks' };
 const resolve = (extra: Record<string, unknown>, env: Record<string, string> = {}) =>
@@ -139,11 +141,13 @@ test('a config that is not an object', (t) => {
   t.throws(() => resolveConfig([], {}), { message: 'config must be an object, got []' });
 });
 
-test('worker and lease defaults: a generated worker id, renewIntervalMs a third of durationMs', (t) => {
+test('worker and lease defaults: the worker id drawn by each Pipeline, renewIntervalMs a third of durationMs', (t) => {
   const c = resolve({});
-  t.regex(c.worker.id, new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
-  t.notRegex(c.worker.id, /\s/);
-  t.not(resolve({}).worker.id, c.worker.id, 'unique per resolution');
+  t.is(c.worker.id, undefined, 'the resolved config stays a pure function of the options');
+  const id = defaultWorkerId();
+  t.regex(id, new RegExp(`^${hostname().replace(/\s/g, '_').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${process.pid}-[0-9a-f]{6}$`));
+  t.notRegex(id, /\s/);
+  t.not(defaultWorkerId(), id, 'unique per draw');
   t.deepEqual(c.lease, { durationMs: 10_000, renewIntervalMs: 3333, maxStealsPerInterval: 1 });
   t.is(resolve({ worker: { id: 'worker-1' } }).worker.id, 'worker-1');
   t.deepEqual(resolve({ lease: { durationMs: 100 } }).lease, { durationMs: 100, renewIntervalMs: 33, maxStealsPerInterval: 1 });

@@ -56,11 +56,13 @@ test('take: a never-taken lease gets token 1; a held one is refused; an expired 
     t.is(await leases.take('s-0', 'A', 200, 0), 1);
     t.like(await lease(leases, 's-0'), { owner: 'A', token: 1 });
     t.is(await leases.take('s-0', 'B', LONG, 1), 0, 'held by A (token seen right, not expired)');
-    t.is(await leases.take('s-0', 'A', LONG, 1), 0, 'held, even by the taker itself');
+    t.is(await leases.take('s-0', 'B', LONG, 1), 0, 'held by another: refused');
     t.like(await lease(leases, 's-0'), { owner: 'A', token: 1 });
-    await sleep(300);
-    t.is(await leases.take('s-0', 'B', LONG, 1), 2, 'expired: taken, token raised');
-    t.like(await lease(leases, 's-0'), { owner: 'B', token: 2 });
+    t.is(await leases.take('s-0', 'A', 300, 1), 2, 'held under the taker\'s own id (a restarted worker): taken back, token raised');
+    t.like(await lease(leases, 's-0'), { owner: 'A', token: 2 });
+    await sleep(400);
+    t.is(await leases.take('s-0', 'B', LONG, 2), 3, 'expired: taken, token raised');
+    t.like(await lease(leases, 's-0'), { owner: 'B', token: 3 });
   });
 });
 
