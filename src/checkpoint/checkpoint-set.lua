@@ -9,7 +9,7 @@
 if #KEYS == 2 then
   local lease = redis.call('HMGET', KEYS[2], 'owner', 'token')
   if lease[1] ~= ARGV[2] or lease[2] ~= ARGV[3] then
-    return redis.error_reply('LEASE_LOST the lease of ' .. KEYS[1] .. ' is held by ' .. tostring(lease[1] or 'nobody') ..
+    return redis.error_reply('LEASE_LOST the lease ' .. KEYS[2] .. ' is held by ' .. tostring(lease[1] or 'nobody') ..
       ' with token ' .. tostring(lease[2] or '0') .. ', not by ' .. ARGV[2] .. ' with token ' .. ARGV[3])
   end
 end
