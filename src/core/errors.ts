@@ -189,9 +189,11 @@ export function describeError(err: unknown): string {
 
 /**
  * {@link describeError}, plus the HTTP status of an AWS error, whose message is only "UnknownError"
- * when the answer had no body (HeadBucket's 404 and 403).
+ * when the answer had no body (HeadBucket's 404 and 403); a PostgreSQL error by its SQLSTATE.
  */
 export function describeServiceError(err: unknown): string {
+  const pgError = err as { code?: unknown; severity?: unknown } | null;
+  if (err instanceof Error && typeof pgError?.severity === 'string' && typeof pgError.code === 'string') return `SQLSTATE ${pgError.code}: ${err.message}`;
   const status = (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
   return `${describeError(err)}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
 }
