@@ -35,5 +35,5 @@ export { unframeRaw, RAW_FRAMINGS, BASE64_MARK, type RawFraming } from './transf
 export { isShardId, SHARD_ID_RULE } from './core/shard-id.js';
 export { confinedPath, confinedKey } from './core/confined-path.js';
 export { type Logger, createConsoleLogger, silentLogger } from './core/logger.js';
-export { ConnectorError, ConfigError, TransformModuleError, EmitError, CheckpointError, LeaseLostError, ThreadError, isRetriable } from './core/errors.js';
+export { ConnectorError, ConfigError, TransformModuleError, EmitError, SinkCheckError, CheckpointError, LeaseLostError, ThreadError, isRetriable, isPermanent } from './core/errors.js';
 export { SHARD_END, compareSequence } from './core/sequence.js';

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { backoffDelay, retry } from '../src/core/backoff.js';
-import { ConnectorError, isRetriable } from '../src/core/errors.js';
+import { ConnectorError, EmitError, isPermanent, isRetriable } from '../src/core/errors.js';
+import { deserializeError, serializeError } from '../src/threads/protocol.js';
 
 test('delays grow exponentially within [cap/4, cap] and stop at maxMs', (t) => {
   const opts = { baseMs: 100, maxMs: 1000 };
@@ -54,4 +55,24 @@ test('isRetriable classifies AWS and network errors', (t) => {
   t.false(isRetriable(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' })));
   t.true(isRetriable(new Error('Connection terminated unexpectedly')));
   t.false(isRetriable('a string'));
+});
+
+test('isPermanent: errors no retry heals, never retriable, and EmitError inherits it from its cause across a thread hop', (t) => {
+  const aws = (name: string, status: number, extra: object = {}) => Object.assign(new Error('x'), { name, $metadata: { httpStatusCode: status }, ...extra });
+  for (const name of ['AccessDenied', 'NoSuchBucket', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ResourceNotFoundException']) {
+    t.true(isPermanent(aws(name, 400)), name);
+    // Even an answer the SDK marks retryable (a 5xx, $retryable) is not retried.
+    t.false(isRetriable(aws(name, 503, { $retryable: {} })), name);
+  }
+  for (const code of ['42P01', '42703', '28P01']) t.true(isPermanent(Object.assign(new Error('x'), { code })), code);
+  t.false(isPermanent(aws('ThrottlingException', 400)));
+  t.false(isPermanent(Object.assign(new Error('x'), { code: '40P01' })));
+  t.false(isPermanent(new Error('Connection terminated unexpectedly')));
+  const emit = new EmitError('S3 PutObject failed', { retriable: true, cause: aws('NoSuchBucket', 404) });
+  t.true(emit.permanent);
+  t.false(emit.retriable, 'a permanent error is never retriable');
+  t.false(new EmitError('throttled', { retriable: true, cause: aws('SlowDown', 503) }).permanent);
+  const hopped = deserializeError(serializeError(emit));
+  t.true(isPermanent(hopped));
+  t.false(isRetriable(hopped));
 });

@@ -1,4 +1,6 @@
 import test from 'ava';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { writeCheckKey } from '../src/emitters/emitter.js';
 import { Pipeline } from '../src/supervisor/pipeline.js';
 import { createStream } from '../src/aws/create-stream.js';
 import { compareSequence } from '../src/core/sequence.js';
@@ -99,26 +101,39 @@ test.serial('startPosition LATEST skips what was there before the first start', 
   t.deepEqual([...counts.keys()].sort(), ids('new', 60).sort());
 });
 
-test.serial('a missing bucket is a clear error and the checkpoint does not move', async (t) => {
+test.serial('a bucket deleted while running: the emit fails once as permanent, the checkpoint does not move, and the shard resumes once the bucket is back', async (t) => {
   const stream = uniqueName('s3-nobucket');
   const app = uniqueName('app');
+  const bucket = uniqueName('gone');
+  await env.s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
   await createStream(env.kinesisClient, stream, 1);
-  await produce(env.kinesisClient, stream, ids('n', 50));
   const logger = captureLogger();
   const pipeline = new Pipeline(testOptions(env, app, stream, {
-    emitter: { type: 's3', bucket: 'no-such-bucket', endpoint: env.s3.endpoint, forcePathStyle: true },
+    emitter: { type: 's3', bucket, endpoint: env.s3.endpoint, forcePathStyle: true },
     restart: { baseMs: 10, maxMs: 20, maxRestarts: 2, windowMs: 60_000, slowRetryMs: 300 },
   }), { logger });
-  await pipeline.start();
+  await pipeline.start(); // the start-up check passes: the bucket is there
+  await env.s3Client.send(new DeleteObjectCommand({ Bucket: bucket, Key: writeCheckKey('') }));
+  await env.s3Client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  await produce(env.kinesisClient, stream, ids('n', 50));
   await waitFor(() => pipeline.stats().restarts >= 4, 30_000, 'the actor to fail, be restarted, exhaust its budget and be retried slowly');
-  const stats = await pipeline.stop();
   const failure = logger.lines.find((l) => l.level === 'error' && l.msg.includes('shard actor failed'));
   t.truthy(failure);
-  t.regex(String(failure!.fields.error), /S3 PutObject s3:\/\/no-such-bucket\/.* failed: NoSuchBucket/);
-  t.is(stats.recordsEmitted, 0);
+  t.regex(String(failure!.fields.error), new RegExp(`S3 PutObject s3://${bucket}/.* failed: NoSuchBucket`));
+  t.is(failure!.fields.permanent, true);
+  t.regex(failure!.msg, /the error is permanent/);
+  t.false(logger.lines.some((l) => l.msg === 'emit failed; retrying'), 'a permanent error spends no emit retries');
+  t.is(pipeline.stats().recordsEmitted, 0);
   t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
   const exhausted = logger.lines.find((l) => l.level === 'error' && l.msg.includes('restart budget exhausted'));
   t.truthy(exhausted, 'the exhausted budget is logged as an error');
   t.regex(String(exhausted!.fields.error), /NoSuchBucket/);
+  t.is(exhausted!.fields.permanent, true);
   t.is(exhausted!.fields.restartInMs, 300);
+  // The sink comes back: the slow retries pick it up.
+  await env.s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await waitFor(() => pipeline.stats().recordsEmitted >= 50 && pipeline.isIdle(300), 30_000, 'the records stored once the bucket is back');
+  await pipeline.stop();
+  t.is(countIds(await readRecords(env.s3Client, bucket)).size, 50);
+  t.truthy(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`));
 });

@@ -1,6 +1,7 @@
 // What the soak checks at the end: every object in the bucket read back, each produced record id
 // counted, and every shard's checkpoint compared with the last sequence number put on it.
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { WRITE_CHECK_NAME } from '../../src/emitters/emitter.js';
 
 export interface StoredCounts {
   objects: number;
@@ -41,6 +42,7 @@ export async function countStored(s3: S3Client, bucket: string, total: number): 
   do {
     const page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Marker: marker }));
     for (const o of page.Contents ?? []) {
+      if (o.Key!.endsWith(WRITE_CHECK_NAME)) continue; // the start-up check's probe object
       let text: string;
       try {
         text = await readObject(s3, bucket, o.Key!);

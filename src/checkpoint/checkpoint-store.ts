@@ -15,6 +15,11 @@ export interface CheckpointStore {
    * refuses a second one here (the file store's lock). Optional.
    */
   open?(): Promise<void>;
+  /**
+   * The start-up check, run before any shard is read: the store is reachable (Redis: connects,
+   * authenticates, answers PING). Rejects with a `SinkCheckError`. Optional.
+   */
+  check?(): Promise<void>;
   close(): Promise<void>;
   /** The store's leases, when several workers can share a stream through it (Redis). */
   readonly leases?: LeaseStore;

@@ -9,6 +9,7 @@ import { leaseKey, type LeaseFence } from './lease-store.js';
 import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
 import { CheckpointError, LeaseLostError } from '../core/errors.js';
 import { redactUrl } from '../config/url-rules.js';
+import { checkRedis } from './check-redis.js';
 
 const SET_SCRIPT = readFileSync(new URL('./checkpoint-set.lua', import.meta.url), 'utf8');
 
@@ -74,6 +75,11 @@ export class RedisCheckpointStore implements CheckpointStore {
       if (message.startsWith('LEASE_LOST')) throw new LeaseLostError(`checkpoint ${key} refused: ${message.slice('LEASE_LOST '.length)}`, err);
       throw new CheckpointError(`writing checkpoint ${key} to Redis at ${this.where} failed: ${message}`, err);
     }
+  }
+
+  /** On a connection of its own, closed after: connects (authenticating) and PINGs. */
+  check(): Promise<void> {
+    return checkRedis(this.options.url);
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStream } from '../aws/create-stream.js';
 import { ConnectorError } from '../core/errors.js';
+import { WRITE_CHECK_NAME } from '../emitters/emitter.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { putClicks } from '../local/put-clicks.js';
 import { createConsoleLogger } from '../core/logger.js';
@@ -109,7 +110,8 @@ async function countObjects(s3: S3Client): Promise<number> {
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: token }));
-    count += page.KeyCount ?? 0;
+    // The start-up check's probe object is not a batch.
+    count += (page.Contents ?? []).filter((o) => !o.Key?.endsWith(WRITE_CHECK_NAME)).length;
     token = page.NextContinuationToken;
   } while (token);
   return count;

@@ -5,12 +5,18 @@
 export class ConnectorError extends Error {
   readonly code: string;
   readonly retriable: boolean;
+  /**
+   * The failure cannot heal by itself (a missing bucket, table or stream, refused credentials): it
+   * needs the configuration or the sink fixed. Never retriable. @defaultValue false
+   */
+  readonly permanent: boolean;
 
-  constructor(message: string, options: { code?: string; retriable?: boolean; cause?: unknown } = {}) {
+  constructor(message: string, options: { code?: string; retriable?: boolean; permanent?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConnectorError';
     this.code = options.code ?? 'CONNECTOR_ERROR';
-    this.retriable = options.retriable ?? false;
+    this.permanent = options.permanent ?? false;
+    this.retriable = !this.permanent && (options.retriable ?? false);
   }
 }
 
@@ -32,11 +38,32 @@ export class TransformModuleError extends ConnectorError {
   }
 }
 
-/** A sink (S3, files, ...) refused or failed a write. */
+/**
+ * A sink (S3, files, ...) refused or failed a write. It is permanent when its cause is (see
+ * {@link isPermanent}), unless `permanent` says otherwise.
+ */
 export class EmitError extends ConnectorError {
-  constructor(message: string, options: { retriable: boolean; cause?: unknown; code?: string }) {
-    super(message, { code: options.code ?? 'EMIT_FAILED', retriable: options.retriable, cause: options.cause });
+  constructor(message: string, options: { retriable: boolean; cause?: unknown; code?: string; permanent?: boolean }) {
+    super(message, { code: options.code ?? 'EMIT_FAILED', retriable: options.retriable, cause: options.cause,
+      permanent: options.permanent ?? isPermanent(options.cause) });
     this.name = 'EmitError';
+  }
+}
+
+/**
+ * A sink or the checkpoint store failed its start-up check (see `Pipeline.start`): the message names
+ * the sink, the setting and the service's error. Never retried: the pipeline does not start.
+ */
+export class SinkCheckError extends ConnectorError {
+  readonly sink: string;
+  readonly setting: string;
+
+  constructor(sink: string, setting: string, doing: string, cause: unknown) {
+    super(`${sink} start-up check failed: ${setting}: ${doing} failed: ${describeServiceError(cause)}`,
+      { code: 'SINK_UNAVAILABLE', retriable: false, permanent: true, cause });
+    this.name = 'SinkCheckError';
+    this.sink = sink;
+    this.setting = setting;
   }
 }
 
@@ -90,6 +117,30 @@ const RETRIABLE_AWS_NAMES = new Set([
   'ExpiredIteratorException',
 ]);
 
+/** AWS error names that no retry heals: missing buckets and streams, refused or wrong credentials. */
+const PERMANENT_AWS_NAMES = new Set([
+  'AccessDenied', 'AccessDeniedException', 'NoSuchBucket', 'InvalidAccessKeyId', 'SignatureDoesNotMatch',
+  'UnrecognizedClientException', 'InvalidSignatureException', 'ResourceNotFoundException',
+]);
+
+/** SQLSTATEs that no retry heals: a missing table or column, a wrong password. */
+const PERMANENT_SQL_STATES = new Set(['42P01', '42703', '28P01', '28000']);
+
+/**
+ * Whether a failure needs the configuration or the sink fixed before anything can succeed: S3
+ * AccessDenied, NoSuchBucket, InvalidAccessKeyId, SignatureDoesNotMatch; Kinesis
+ * ResourceNotFoundException (a missing stream) and refused credentials; PostgreSQL/Redshift
+ * undefined_table (42P01), undefined_column (42703), invalid_password (28P01) and
+ * invalid_authorization_specification (28000). A ConnectorError says so itself (`permanent`).
+ */
+export function isPermanent(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; code?: unknown; permanent?: unknown };
+  if (typeof e.permanent === 'boolean') return e.permanent;
+  if (typeof e.name === 'string' && PERMANENT_AWS_NAMES.has(e.name)) return true;
+  return typeof e.code === 'string' && PERMANENT_SQL_STATES.has(e.code);
+}
+
 const RETRIABLE_NET_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH',
   'ECONNABORTED', 'UND_ERR_SOCKET',
@@ -106,6 +157,7 @@ export function isRetriable(err: unknown): boolean {
     $retryable?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: string;
   };
   if (typeof e.retriable === 'boolean') return e.retriable;
+  if (isPermanent(err)) return false;
   if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError) return false;
   if (e.name && RETRIABLE_AWS_NAMES.has(e.name)) return true;
   if (e.code && RETRIABLE_NET_CODES.has(e.code)) return true;
@@ -133,6 +185,17 @@ export function describeError(err: unknown): string {
     return `${err.name}${typeof code === 'string' && code !== err.name ? ` (${code})` : ''}: ${err.message}`;
   }
   return String(err);
+}
+
+/**
+ * {@link describeError}, plus the HTTP status of an AWS error, whose message is only "UnknownError"
+ * when the answer had no body (HeadBucket's 404 and 403); a PostgreSQL error by its SQLSTATE.
+ */
+export function describeServiceError(err: unknown): string {
+  const pgError = err as { code?: unknown; severity?: unknown } | null;
+  if (err instanceof Error && typeof pgError?.severity === 'string' && typeof pgError.code === 'string') return `SQLSTATE ${pgError.code}: ${err.message}`;
+  const status = (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  return `${describeError(err)}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
 }
 
 /** A value as it appears in an error message: strings quoted, numbers as they are, objects as JSON. */

@@ -23,7 +23,26 @@ export interface Emitter {
    * `retriable` flag says whether another attempt may succeed.
    */
   emit(batch: Batch, attempt?: EmitAttempt): Promise<{ location: string }>;
+  /**
+   * The start-up check, run once before any shard is read (on a short-lived emitter, closed after):
+   * the sink is reachable and this emitter may write to it. Rejects with a `SinkCheckError` naming
+   * the sink, the setting and the service's error. Optional: a sink without one is not checked.
+   */
+  check?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The name of the object the start-up check of every emitter that writes to S3 puts under its
+ * prefix (`<prefix>_kinesis-connectors-write-check`), empty, overwritten on every start and never
+ * deleted (an emitter needs no delete permission). The leading `_` hides it from Hive, Athena and
+ * Spark; an empty object adds no row to a Redshift COPY by prefix.
+ */
+export const WRITE_CHECK_NAME = '_kinesis-connectors-write-check';
+
+/** The key of the start-up check's probe object under `prefix`. */
+export function writeCheckKey(prefix: string): string {
+  return `${prefix}${WRITE_CHECK_NAME}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { createCheckpointStore } from '../checkpoint/create-checkpoint-store.js'
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { defaultWorkerId } from '../config/sections.js';
 import { resolveConfig, type PipelineOptions, type ResolvedConfig, type ResolveContext } from '../config/config.js';
-import { ConnectorError, ThreadError, describeError } from '../core/errors.js';
+import { ConnectorError, ThreadError, describeError, isPermanent } from '../core/errors.js';
 import { createConsoleLogger, type Logger } from '../core/logger.js';
 import { SHARD_END } from '../core/sequence.js';
 import { withTimeout } from '../core/with-timeout.js';
@@ -22,6 +22,7 @@ import { nextRestart } from './restart-policy.js';
 import { ShardOwnership, type WorkerStats } from './shard-ownership.js';
 import { ShardRegistry, type ShardEntry } from './shard-registry.js';
 import { startAt } from './start-position.js';
+import { runStartUpChecks } from './start-up-checks.js';
 import { ThreadManager } from './thread-manager.js';
 
 export type { PipelineStats } from './pipeline-stats.js';
@@ -76,7 +77,11 @@ export class Pipeline {
     });
   }
 
-  /** Starts reading. Rejects with a clear error when the stream, the transform module or a thread cannot start. */
+  /**
+   * Starts reading. Rejects with a clear error when the stream, the transform module or a thread
+   * cannot start, or when the sink or the checkpoint store fails its start-up check (a
+   * `SinkCheckError`, code `SINK_UNAVAILABLE`): then no shard is read.
+   */
   start(): Promise<void> {
     if (this.started) return Promise.reject(new ConnectorError('the pipeline was already started', { code: 'ALREADY_STARTED' }));
     this.started = true;
@@ -92,11 +97,14 @@ export class Pipeline {
   private async startUp(): Promise<void> {
     const { config } = this;
     try {
-      // The transform module is checked while the shards are listed: a broken module fails the
-      // start-up at once, and a listing failure waits for that check, so the module is named first.
+      // The transform module is checked while the shards are listed and the sink and the checkpoint
+      // store are checked: a broken module fails the start-up at once, and the other failures wait
+      // for that check, so the module is named first, then the stream, then the sink or the store.
       const listed = this.listShards().then((shards) => ({ shards }), (error: unknown) => ({ error }));
-      const [, result] = await Promise.all([this.threads.startPool(), listed]);
+      const checked = runStartUpChecks(config, this.store).then(() => undefined, (error: unknown) => ({ error }));
+      const [, result, check] = await Promise.all([this.threads.startPool(), listed, checked]);
       if ('error' in result) throw result.error;
+      if (check) throw check.error;
       this.abandonIfStopping();
       const { shards } = result;
       await this.threads.start(shards.length);
@@ -235,13 +243,17 @@ export class Pipeline {
     s.lastError = describeError(err);
     if (this.stopping) return;
     const decision = nextRestart(s.restarts, this.config.restart);
+    // A permanent error (a missing bucket, table or stream, refused credentials) is said so: it
+    // needs the sink or its settings fixed, and the restarts only notice when that is done.
+    const permanent = isPermanent(err) ? { permanent: true } : {};
+    const hint = isPermanent(err) ? ' (the error is permanent: fix the sink or its settings)' : '';
     if (decision.exhausted) {
       const { maxRestarts, windowMs } = this.config.restart;
-      this.logger.error({ shardId, generation, error: s.lastError, restartInMs: decision.delayMs, maxRestarts, windowMs },
-        'shard actor restart budget exhausted; retrying slowly until it recovers');
+      this.logger.error({ shardId, generation, error: s.lastError, ...permanent, restartInMs: decision.delayMs, maxRestarts, windowMs },
+        `shard actor restart budget exhausted; retrying slowly until it recovers${hint}`);
     } else {
-      this.logger.error({ shardId, generation, error: s.lastError, restartInMs: decision.delayMs, restartsInWindow: decision.recent },
-        'shard actor failed; restarting it from its last committed checkpoint');
+      this.logger.error({ shardId, generation, error: s.lastError, ...permanent, restartInMs: decision.delayMs, restartsInWindow: decision.recent },
+        `shard actor failed; restarting it from its last committed checkpoint${hint}`);
     }
     this.restarts++;
     s.restartTimer = setTimeout(() => {

@@ -65,6 +65,8 @@ export interface SerializedError {
   stack?: string;
   code?: string;
   retriable?: boolean;
+  /** See `ConnectorError.permanent`. */
+  permanent?: boolean;
 }
 
 /** Records, bytes and batches an actor has had stored since it started. */
@@ -133,23 +135,25 @@ export interface EmitterThreadData {
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
-    const e = err as Error & { code?: unknown; retriable?: unknown };
+    const e = err as Error & { code?: unknown; retriable?: unknown; permanent?: unknown };
     return {
       name: e.name,
       message: e.message,
       stack: e.stack,
       code: typeof e.code === 'string' ? e.code : undefined,
       retriable: typeof e.retriable === 'boolean' ? e.retriable : undefined,
+      permanent: typeof e.permanent === 'boolean' ? e.permanent : undefined,
     };
   }
   return { name: 'Error', message: String(err) };
 }
 
 export function deserializeError(s: SerializedError): Error {
-  const err = new Error(s.message) as Error & { code?: string; retriable?: boolean };
+  const err = new Error(s.message) as Error & { code?: string; retriable?: boolean; permanent?: boolean };
   err.name = s.name;
   if (s.stack) err.stack = s.stack;
   if (s.code !== undefined) err.code = s.code;
   if (s.retriable !== undefined) err.retriable = s.retriable;
+  if (s.permanent !== undefined) err.permanent = s.permanent;
   return err;
 }

@@ -1,6 +1,6 @@
 /**
- * Comlink over Node worker threads, with the two things comlink lacks: errors keep `name`, `code`
- * and `retriable` across the hop, and a call to a thread that dies (its port closes) rejects
+ * Comlink over Node worker threads, with the two things comlink lacks: errors keep `name`, `code`,
+ * `retriable` and `permanent` across the hop, and a call to a thread that dies (its port closes) rejects
  * instead of hanging.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';

@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import type { LocalKinesis, LocalS3 } from '../../src/local/emulators.js';
 import { startLocalStack } from '../../src/local/local-stack.js';
+import { WRITE_CHECK_NAME } from '../../src/emitters/emitter.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -75,13 +76,14 @@ export function ids(prefix: string, n: number, from = 0): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${from + i}`);
 }
 
-/** Every object in the bucket (under prefix), as { key, lines }. */
+/** Every object in the bucket (under prefix), as { key, lines }; the start-up check's probe object left out. */
 export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Promise<Array<{ key: string; lines: string[] }>> {
   const out: Array<{ key: string; lines: string[] }> = [];
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
+      if (o.Key!.endsWith(WRITE_CHECK_NAME)) continue;
       const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
       let body = Buffer.from(await obj.Body!.transformToByteArray());
       if (o.Key!.endsWith('.gz')) body = gunzipSync(body);

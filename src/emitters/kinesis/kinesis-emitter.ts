@@ -8,6 +8,7 @@ import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 import { isPartitionKey, partitionKeyMessage } from './kinesis-options.js';
+import { checkStream } from './check-stream.js';
 
 /** PutRecords limits: entries per request, bytes per request and per record (data plus partition key). */
 export const PUT_RECORDS_MAX_ENTRIES = 500;
@@ -101,6 +102,11 @@ export class KinesisEmitter implements Emitter {
       { retriable: failed.codes.every((code) => isRetriable({ name: code })) });
     }
     return { location };
+  }
+
+  /** The target stream exists and is ACTIVE. */
+  check(): Promise<void> {
+    return checkStream('emitter kinesis', 'emitter.stream', this.options.client, this.options.stream);
   }
 
   /** Destroys the client. Idempotent: every call returns the same promise. */

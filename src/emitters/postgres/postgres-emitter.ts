@@ -12,6 +12,7 @@ import { ConfigError, EmitError, describeError, isRetriable, showValue as show }
 import { isTableName } from '../../config/rules.js';
 import { quoteIdent } from '../sql.js';
 import { KEY_COLUMNS, columnMappingProblem } from './postgres-options.js';
+import { checkSqlTarget } from '../check-sql-target.js';
 
 export interface PostgresEmitterOptions {
   /** A libpq-style URL, such as `postgres://user@host:5432/db`. */
@@ -137,6 +138,14 @@ export class PostgresEmitter implements Emitter {
       client.release(discard);
     }
     return { location };
+  }
+
+  /** The connection works, the table exists and has the key columns and the mapped (or `data`) columns. */
+  check(): Promise<void> {
+    const keys = { setting: 'the key columns', names: [...KEY_COLUMNS] };
+    const values = this.mapped ? { setting: 'emitter.columns', names: this.mapped.map((m) => m.column) } : { setting: 'the record column', names: ['data'] };
+    return checkSqlTarget('emitter postgres', this.pool, this.options.connectionString,
+      [{ setting: 'emitter.table', table: this.options.table, columns: [keys, values] }]);
   }
 
   /** Ends the pool. Idempotent: every call returns the same promise. */

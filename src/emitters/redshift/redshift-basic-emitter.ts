@@ -15,6 +15,7 @@ import { quoteIdent, quoteLiteral } from '../sql.js';
 import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
 import { REDSHIFT_CONNECT_TIMEOUT_MS, RedshiftSql } from './redshift-sql.js';
 import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
+import { checkS3Target } from '../s3/check-s3-target.js';
 
 export interface RedshiftBasicEmitterOptions {
   /** Where each batch is stored before it is loaded; the emitter owns the client and destroys it on close. */
@@ -121,6 +122,19 @@ export class RedshiftBasicEmitter implements Emitter {
       await query(copyStep, copy.sql);
     });
     return { location };
+  }
+
+  /**
+   * The staging bucket is reachable and writable (as for `s3`), the connection works, the table
+   * (with `columns`, when set) and the file table exist.
+   */
+  async check(): Promise<void> {
+    const o = this.options;
+    await checkS3Target('emitter redshift', { ...o.s3, prefix: o.s3.prefix ?? REDSHIFT_DEFAULTS.prefix });
+    await this.sql.check('emitter redshift', [
+      { setting: 'emitter.table', table: o.table, columns: o.columns ? [{ setting: 'emitter.columns', names: o.columns }] : [] },
+      ...(o.fileTable === undefined ? [] : [{ setting: 'emitter.fileTable', table: o.fileTable, columns: [{ setting: 'the file column', names: ['file'] }] }]),
+    ]);
   }
 
   /** Ends the connection pool and destroys the S3 client. */

@@ -16,6 +16,7 @@ import { flagMessage } from '../../config/messages.js';
 import { quoteIdent } from '../sql.js';
 import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
 import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
+import { checkS3Target } from '../s3/check-s3-target.js';
 
 export { createFileTableSql } from './redshift-basic-emitter.js';
 
@@ -137,6 +138,19 @@ export class RedshiftManifestEmitter implements Emitter {
   }
 
   /** Ends the connection pool and destroys the S3 client. */
+  /**
+   * The manifest bucket is reachable and writable (as for `s3`), the connection works, the data
+   * table (with `columns`, when set) and the file table exist.
+   */
+  async check(): Promise<void> {
+    const o = this.options;
+    await checkS3Target('emitter redshift-manifest', { ...o.s3, prefix: o.s3.prefix ?? REDSHIFT_DEFAULTS.prefix });
+    await this.sql.check('emitter redshift-manifest', [
+      { setting: 'emitter.dataTable', table: o.dataTable, columns: o.columns ? [{ setting: 'emitter.columns', names: o.columns }] : [] },
+      { setting: 'emitter.fileTable', table: o.fileTable, columns: [{ setting: 'the file column', names: ['file'] }] },
+    ]);
+  }
+
   async close(): Promise<void> {
     try {
       await this.sql.close();

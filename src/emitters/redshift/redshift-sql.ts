@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
 import type { RedshiftAuthorization } from './redshift-options.js';
+import { checkSqlTarget, type TableCheck } from '../check-sql-target.js';
 
 /** How long to wait for a connection before failing (retriably). */
 export const REDSHIFT_CONNECT_TIMEOUT_MS = 10_000;
@@ -15,7 +16,7 @@ export class RedshiftSql {
   private readonly secrets: string[];
   private closing?: Promise<void>;
 
-  constructor(connectionString: string, authorization: RedshiftAuthorization) {
+  constructor(private readonly connectionString: string, authorization: RedshiftAuthorization) {
     this.secrets = Object.values(authorization).filter((v): v is string => typeof v === 'string' && v.length > 0);
     this.pool = new pg.Pool({ connectionString, connectionTimeoutMillis: REDSHIFT_CONNECT_TIMEOUT_MS });
     // An idle connection that breaks is dropped by the pool; the next statement opens a new one and
@@ -37,6 +38,11 @@ export class RedshiftSql {
       if (err.stack) err.stack = this.redact(err.stack);
     }
     return new EmitError(this.redact(`${what} failed ${step}: ${describeError(err)}`), { retriable: isRetriable(err), cause: err });
+  }
+
+  /** The start-up check: the connection works and `tables` have their columns (see {@link checkSqlTarget}). */
+  check(sink: string, tables: TableCheck[]): Promise<void> {
+    return checkSqlTarget(sink, this.pool, this.connectionString, tables, (text) => this.redact(text));
   }
 
   /** One statement outside a transaction. */

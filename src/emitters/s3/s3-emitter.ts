@@ -6,6 +6,7 @@ import type { Batch } from '../../core/batch.js';
 import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
 import type { S3TargetOptions } from './s3-target-options.js';
+import { checkS3Target } from './check-s3-target.js';
 
 const gzip = promisify(gzipCb);
 
@@ -32,6 +33,11 @@ export class S3Emitter implements Emitter {
       throw new EmitError(`S3 PutObject s3://${this.options.bucket}/${key} failed: ${describeError(err)}`, { retriable: isRetriable(err), cause: err });
     }
     return { location: `s3://${this.options.bucket}/${key}` };
+  }
+
+  /** The bucket answers HeadBucket and takes the probe object under the prefix. */
+  check(): Promise<void> {
+    return checkS3Target('emitter s3', this.options);
   }
 
   close(): Promise<void> {

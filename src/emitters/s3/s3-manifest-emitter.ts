@@ -10,6 +10,8 @@ import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 import { S3Emitter } from './s3-emitter.js';
 import type { S3TargetOptions } from './s3-target-options.js';
+import { checkS3Target } from './check-s3-target.js';
+import { checkStream } from '../kinesis/check-stream.js';
 
 export interface S3ManifestEmitterOptions {
   /** Where the batches go, as for S3Emitter; this emitter owns the client and destroys it on `close()`. */
@@ -57,6 +59,12 @@ export class S3ManifestEmitter implements Emitter {
         { retriable: isRetriable(err), cause: err });
     }
     return { location };
+  }
+
+  /** The bucket is reachable and writable (as for `s3`), and the manifest stream exists and is ACTIVE. */
+  async check(): Promise<void> {
+    await checkS3Target('emitter s3-manifest', this.options.s3);
+    await checkStream('emitter s3-manifest', 'emitter.manifestStream', this.options.kinesis, this.options.manifestStream);
   }
 
   /** Destroys both clients. Idempotent: every call returns the same promise. */

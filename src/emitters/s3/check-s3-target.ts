@@ -1,0 +1,26 @@
+/**
+ * The start-up check of every emitter that writes to S3: the bucket answers HeadBucket, and the
+ * emitter may write under its prefix (an empty probe object, see `WRITE_CHECK_NAME` in `emitter.ts`).
+ */
+import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SinkCheckError } from '../../core/errors.js';
+import { writeCheckKey } from '../emitter.js';
+import type { S3TargetOptions } from './s3-target-options.js';
+
+/** Rejects with a SinkCheckError naming `sink`, the bucket (and prefix) and S3's error. */
+export async function checkS3Target(sink: string, target: Pick<S3TargetOptions, 'client' | 'bucket' | 'prefix'>): Promise<void> {
+  const { client, bucket } = target;
+  const prefix = target.prefix ?? '';
+  const setting = `emitter.bucket ${JSON.stringify(bucket)}`;
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    throw new SinkCheckError(sink, setting, 'HeadBucket', err);
+  }
+  const key = writeCheckKey(prefix);
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), ContentLength: 0 }));
+  } catch (err) {
+    throw new SinkCheckError(sink, `${setting}, emitter.prefix ${JSON.stringify(prefix)}`, `PutObject of the probe object s3://${bucket}/${key}`, err);
+  }
+}
