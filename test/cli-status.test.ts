@@ -3,13 +3,12 @@
 // owns what and the checkpoints, as Redis has them. With the file store it shows no leases.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createStream } from '../src/aws/create-stream.js';
 import type { StreamStatus } from '../src/supervisor/stream-status.js';
 import { Pipeline } from '../src/supervisor/pipeline.js';
 import { ids, produce, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
-import { captureLogger, testOptions } from './helpers/pipeline-options.js';
+import { captureLogger, testOptions, writeConfigFile } from './helpers/pipeline-options.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 
@@ -25,13 +24,7 @@ function status(file: string, json: boolean): Promise<{ code: number; stdout: st
   });
 }
 
-async function writeConfig(name: string, config: unknown): Promise<string> {
-  const dir = join(env.tmp, 'configs', name);
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, 'config.json');
-  await writeFile(file, JSON.stringify(config, null, 2));
-  return file;
-}
+const writeConfig = (name: string, config: unknown) => writeConfigFile(env.tmp, name, config);
 
 test.serial('status shows each shard\'s owner, token, lease time left and checkpoint, and the live workers', async (t) => {
   const stream = uniqueName('status');

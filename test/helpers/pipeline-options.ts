@@ -1,4 +1,5 @@
 // Pipeline options for the integration tests: real kinesalite, s3rver and Redis, short timers.
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineOptions } from '../../src/config/config.js';
 import type { Logger } from '../../src/core/logger.js';
@@ -40,4 +41,13 @@ export function captureLogger(): Logger & { lines: CapturedLog[] } {
     if (process.env.KC_TEST_LOG) process.stderr.write(`${level} ${msg} ${JSON.stringify(fields)}\n`);
   };
   return { lines, debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+}
+
+/** Writes `config` as `<root>/configs/<name>/config.json` (as a user's config file) and returns its path. */
+export async function writeConfigFile(root: string, name: string, config: unknown): Promise<string> {
+  const dir = join(root, 'configs', name);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'config.json');
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
 }
