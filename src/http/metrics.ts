@@ -38,7 +38,7 @@ export class Metrics {
   private readonly last = new Map<string, number>();
   private readonly mainLoop = loopDelayMonitor('main');
 
-  constructor(labels: { app: string; stream: string }) {
+  constructor(labels: { app: string; stream: string }, private readonly workerId: string) {
     const registers = [this.registry];
     this.registry.setDefaultLabels(labels);
     this.counter = (name, help, labelNames = []) => new Counter({ name: P + name, help, labelNames, registers });
@@ -66,8 +66,6 @@ export class Metrics {
       labelNames: ['worker'], buckets: LATENCY_BUCKETS, registers });
   }
 
-  private workerId = '';
-
   observeEmit(seconds: number): void {
     this.emitLatency.observe({ worker: this.workerId }, seconds);
   }
@@ -93,15 +91,16 @@ export class Metrics {
   /** Raises a counter to `value` (never lowers it). */
   private raise(counter: Counter<string>, labels: LabelValues<string>, value: number): void {
     const key = `${(counter as unknown as { name: string }).name}${JSON.stringify(labels)}`;
-    const delta = value - (this.last.get(key) ?? 0);
-    if (delta > 0) {
-      counter.inc(labels, delta);
-      this.last.set(key, value);
+    const last = this.last.get(key);
+    // A series is exported from its first update, at 0 if nothing happened yet.
+    if (last === undefined || value > last) {
+      counter.inc(labels, Math.max(0, value - (last ?? 0)));
+      this.last.set(key, Math.max(value, last ?? 0));
     }
   }
 
   private update(s: TelemetrySnapshot): void {
-    const worker = (this.workerId = s.worker.id);
+    const worker = this.workerId;
     this.g.behind.reset();
     const states: Record<string, number> = { waiting: 0, running: 0, restarting: 0, finished: 0 };
     for (const row of s.shards) {

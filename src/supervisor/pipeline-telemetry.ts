@@ -42,7 +42,7 @@ export class PipelineTelemetry implements TelemetrySource {
   private probing = false;
 
   constructor(private readonly deps: TelemetryDeps) {
-    this.metrics = new Metrics({ app: deps.config.app, stream: deps.config.stream });
+    this.metrics = new Metrics({ app: deps.config.app, stream: deps.config.stream }, deps.ownership.workerId);
   }
 
   /** `http://host:port` once the endpoints listen. */
