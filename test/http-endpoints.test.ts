@@ -75,10 +75,12 @@ test.serial('healthz and readyz: 503 before the start, 200 running, 503 with the
   t.is(status.totals.read, 100);
   t.true(Array.isArray(status.history));
 
+  // From stop() on: 503 while it drains, then the server closes with the pipeline.
   const stopping = pipeline.stop();
-  const during = await get(`${url}/healthz`);
-  t.is(during.status, 503);
-  t.is((await get(`${url}/readyz`)).status, 503);
+  const [health, ready] = await Promise.all([get(`${url}/healthz`), get(`${url}/readyz`)]);
+  t.is(health.status, 503);
+  t.is(ready.status, 503);
+  t.regex(reasons(ready.body), /stopped/);
   await stopping;
   await t.throwsAsync(fetch(`${url}/healthz`), undefined, 'the server is closed after stop');
 });
