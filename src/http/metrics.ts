@@ -36,7 +36,8 @@ export class Metrics {
   private readonly transformLatency: Histogram<string>;
   /** The last value each counter was brought to, by metric and labels: counters only go up. */
   private readonly last = new Map<string, number>();
-  private readonly mainLoop = loopDelayMonitor('main');
+  /** The main thread's event-loop delay, measured once the endpoints listen. */
+  private mainLoop: ReturnType<typeof loopDelayMonitor> | undefined;
 
   constructor(labels: { app: string; stream: string }, private readonly workerId: string) {
     const registers = [this.registry];
@@ -84,8 +85,14 @@ export class Metrics {
     return this.registry.contentType;
   }
 
+  /** Starts measuring the main thread's event-loop delay (reported since the previous scrape). */
+  watchMainLoop(): void {
+    this.mainLoop ??= loopDelayMonitor('main');
+  }
+
   close(): void {
-    this.mainLoop.stop();
+    this.mainLoop?.stop();
+    this.mainLoop = undefined;
   }
 
   /** Raises a counter to `value` (never lowers it). */
@@ -121,8 +128,8 @@ export class Metrics {
       this.g.threads.set({ worker }, s.pool.threads);
     }
     this.g.loop.reset();
-    const main = this.mainLoop.read();
-    for (const [thread, d] of [['main', main] as const, ...Object.entries(s.loopDelays)]) {
+    const main = this.mainLoop ? [['main', this.mainLoop.read()] as const] : [];
+    for (const [thread, d] of [...main, ...Object.entries(s.loopDelays)]) {
       this.g.loop.set({ worker, thread, quantile: '0.5' }, d.p50);
       this.g.loop.set({ worker, thread, quantile: '0.99' }, d.p99);
       this.g.loop.set({ worker, thread, quantile: '1' }, d.max);

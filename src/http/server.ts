@@ -41,6 +41,7 @@ export class StatusServer {
     });
     const { address, port } = this.server.address() as AddressInfo;
     this.url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    this.metrics.watchMainLoop();
     this.sampler.sample(this.source.snapshot());
     this.timer = setInterval(() => this.sampler.sample(this.source.snapshot()), 1000);
     this.timer.unref();
