@@ -12,7 +12,10 @@ import { createEmitter } from '../emitters/create-emitter.js';
 import { emitWithRetry } from '../emitters/emit-with-retry.js';
 import type { Emitter } from '../emitters/emitter.js';
 import { serializeError, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from '../threads/protocol.js';
+import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { serve } from '../threads/rpc.js';
+
+const LOOP_DELAY_INTERVAL_MS = 1000;
 
 export type EmitterControl = { type: 'connect'; port: MessagePort } | { type: 'close' };
 
@@ -49,5 +52,7 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
         .finally(() => post({ type: 'closed' }));
     }
   });
+  const loop = loopDelayMonitor(`emitter-${data.emitterIndex}`);
+  setInterval(() => post(loop.read()), LOOP_DELAY_INTERVAL_MS).unref();
   post({ type: 'ready' });
 }

@@ -266,8 +266,9 @@ export class ShardActor {
     }
     const bytes = batch.data.byteLength;
     this.bytesInFlight += bytes;
+    const sentAt = performance.now();
     const p: Promise<void> = this.deps.emitter.emit(transfer(batch, batchTransferables(batch))).then(
-      ({ location }) => this.stored(batchNo, lastSeq, { count, bytes, location }),
+      ({ location }) => this.stored(batchNo, lastSeq, { count, bytes, location, latencyMs: performance.now() - sentAt }),
       (err) => this.fail(err),
     ).finally(() => {
       this.bytesInFlight -= bytes;

@@ -4,12 +4,15 @@ import type { ResolvedConfig } from '../config/config.js';
 import { createForwardingLogger } from '../core/logger.js';
 import { createSource } from '../sources/create-source.js';
 import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
+import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
 import { windowTransferables } from '../transform/record-window.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
 
 const STATS_INTERVAL_MS = 100;
+/** The thread's event-loop delay goes with every tenth stats tick (once a second). */
+const LOOP_DELAY_EVERY = 10;
 
 export async function runShardHost(data: ShardHostData, parent: MessagePort): Promise<void> {
   const post = (event: HostEvent) => parent.postMessage(event);
@@ -22,8 +25,11 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const actors = new Map<string, ShardActor>();
   const postStats = (a: ShardActor, busy = a.busy) => post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy });
 
+  const loop = loopDelayMonitor(`host-${data.hostIndex}`);
+  let ticks = 0;
   const statsTimer = setInterval(() => {
     for (const a of actors.values()) postStats(a);
+    if (++ticks % LOOP_DELAY_EVERY === 0) post(loop.read());
   }, STATS_INTERVAL_MS);
 
   const api: ShardHostApi & { replaceEmitter(index: number, port: MessagePort): void } = {
@@ -55,6 +61,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       const running = [...actors.values()];
       await Promise.all(running.map((a) => a.stop()));
       clearInterval(statsTimer);
+      loop.stop();
       for (const a of running) postStats(a);
       await source.close();
       return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position, emitted: { ...a.emitted } }));

@@ -43,6 +43,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await putClicks(client, STREAM, options.records, { partitionKey: (i) => `user-${i % (options.shards * 64)}` });
     say(`produced ${options.records} events in ${((Date.now() - producedAt) / 1000).toFixed(1)} s; starting the pipeline`);
     const started = Date.now();
+    say(`status page at ${await pipeline.serveHttp()}/ (metrics at /metrics) while the demo runs`);
     await pipeline.start();
     say(`pipeline started: ${availableParallelism()} transform threads, sample transform = parse + enrich + SHA-256 fingerprint`);
     const progress = showProgress(pipeline, started, options.records);
@@ -75,6 +76,7 @@ function demoPipeline(out: string, kinesisEndpoint: string, s3Endpoint: string):
     emitter: { type: 's3', bucket: BUCKET, prefix: 'clicks/', endpoint: s3Endpoint, forcePathStyle: true },
     deadLetter: { dir: resolve(out, 'dead-letter') },
     reader: { pollIntervalMs: 250, maxRecordsPerCall: 2000 },
+    http: { port: 0 },
     shutdownTimeoutMs: 15_000,
   }, { logger: createConsoleLogger('warn') });
 }

@@ -15,8 +15,10 @@ import { UsageError, isParseArgsError } from './usage-error.js';
 
 const USAGE = `Usage:
   kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
+                         [--http-port <n>]
       Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
       up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
+      --http-port serves /metrics, /healthz, /readyz, /status.json and a status page (0: a free port).
   kinesis-connectors status <config.json|config.js> [--json]
       Shows who reads what: each shard's lease owner, time left and checkpoint, and the live workers.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
@@ -44,6 +46,12 @@ function positiveInt(name: string, value: string | undefined, fallback?: number)
   return n;
 }
 
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) fail(`--http-port must be a port number (0 to 65535), got ${JSON.stringify(value)}`, 2);
+  return n;
+}
+
 /** Runs a started `pipeline` until a signal (or idleness, with idleExitMs), then stops it. */
 async function runUntilSignalled(pipeline: Pipeline, signals: ShutdownSignals, idleExitMs?: number): Promise<void> {
   void signals.received.then(() => pipeline.stop());
@@ -61,7 +69,7 @@ async function runUntilSignalled(pipeline: Pipeline, signals: ShutdownSignals, i
 async function run(rest: string[]): Promise<void> {
   const signals = new ShutdownSignals((code) => process.exit(code));
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
-    'idle-exit': { type: 'string' }, 'log-level': { type: 'string' } } });
+    'idle-exit': { type: 'string' }, 'log-level': { type: 'string' }, 'http-port': { type: 'string' } } });
   if (positionals.length !== 1) fail(`run needs exactly one config file\n\n${USAGE}`, 2);
   const idle = values['idle-exit'] === undefined ? undefined : positiveInt('idle-exit', values['idle-exit']);
   if (values['log-level'] !== undefined && !LOG_LEVELS.includes(values['log-level'] as LogLevel)) {
@@ -69,10 +77,13 @@ async function run(rest: string[]): Promise<void> {
   }
   const { options, baseDir } = await loadConfigFile(positionals[0]);
   if (values['log-level']) options.logLevel = values['log-level'] as LogLevel;
+  if (values['http-port'] !== undefined) options.http = { ...options.http, port: portNumber(values['http-port']) };
   const config = resolveConfig(options, { baseDir });
   if (signals.signalled) return;
-  const pipeline = new Pipeline(options, { baseDir, logger: createConsoleLogger(config.logLevel) });
+  const logger = createConsoleLogger(config.logLevel);
+  const pipeline = new Pipeline(options, { baseDir, logger });
   const started = pipeline.start().then(() => true);
+  void pipeline.serveHttp().then((url) => { if (url) logger.info({ url }, 'http endpoints listening'); }, () => undefined);
   if (!await Promise.race([started, signals.received.then(() => false)])) {
     // The start-up is abandoned: its failure from here on (threads closed under it) is expected.
     started.catch(() => undefined);

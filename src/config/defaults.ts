@@ -13,6 +13,7 @@ export const DEFAULTS = {
   shards: { discoveryIntervalMs: 10_000 },
   lease: { durationMs: 10_000, maxStealsPerInterval: 1 },
   restart: { baseMs: 500, maxMs: 30_000, maxRestarts: 10, windowMs: 60_000, slowRetryMs: 60_000 },
+  http: { host: '127.0.0.1', unreadyAfterMs: 60_000, checkpointStaleMs: 30_000 },
   shutdownTimeoutMs: 30_000,
   logLevel: 'info',
 } as const;

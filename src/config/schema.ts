@@ -11,7 +11,7 @@ import { section } from './object-rules.js';
 import type { OptionsContext } from './options-context.js';
 import { integer, says, streamName, text } from './rules.js';
 import {
-  bufferSection, checkpointSection, deadLetterSection, kinesisSection, leaseSection, logLevel, readerSection, restartSection, shardsSection,
+  bufferSection, checkpointSection, deadLetterSection, httpSection, kinesisSection, leaseSection, logLevel, readerSection, restartSection, shardsSection,
   sourceSection, startPosition, transformSection, workerSection,
 } from './sections.js';
 
@@ -39,6 +39,8 @@ export function configSchema(context: OptionsContext) {
     lease: leaseSection.prefault({}),
     /** @defaultValue `{ "type": "kinesis" }` */
     source: sourceSection(context).prefault({ type: 'kinesis' }),
+    /** The metrics, health and status endpoints: off unless `http.port` is set. */
+    http: httpSection.prefault({}),
     /** Bound on the whole graceful shutdown. @defaultValue 30000 */
     shutdownTimeoutMs: integer().default(DEFAULTS.shutdownTimeoutMs),
     /** @defaultValue 'info' */

@@ -168,3 +168,15 @@ export function sourceSection(context: OptionsContext) {
 
 /** The built-in logger's level. */
 export const logLevel = oneOf(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`);
+
+/** The metrics, health and status endpoints (see `src/http/`). Off unless `port` is set. */
+export const httpSection = section({
+  /** Port of the endpoints; 0 takes a free one (see `pipeline.httpUrl`). @defaultValue none: no server */
+  port: integer(0, 65535).optional(),
+  /** Address the endpoints listen on. @defaultValue '127.0.0.1' */
+  host: text().default(DEFAULTS.http.host),
+  /** `/readyz` fails while a shard has been failing, without storing anything, for longer than this. @defaultValue 60000 */
+  unreadyAfterMs: integer().default(DEFAULTS.http.unreadyAfterMs),
+  /** `/readyz` fails when the checkpoint store has not answered for this long. @defaultValue 30000 */
+  checkpointStaleMs: integer(100).default(DEFAULTS.http.checkpointStaleMs),
+});

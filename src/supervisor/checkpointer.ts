@@ -15,6 +15,10 @@ export class Checkpointer {
   private readonly writing = new Map<string, Promise<void>>();
   /** Checkpoints written since start. */
   written = 0;
+  /** Writes that failed (a refusal for a lost lease aside). */
+  failed = 0;
+  /** When the store last answered a write (refusals included), ms since the epoch; 0: never. */
+  answeredAt = 0;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -45,13 +49,16 @@ export class Checkpointer {
     if (fence === null) return;
     try {
       s.committed = await this.store.set(s.shardId, target, fence);
+      this.answeredAt = Date.now();
       this.written++;
       if (s.committed === SHARD_END) this.onFinished(s);
     } catch (err) {
       if (err instanceof LeaseLostError) {
+        this.answeredAt = Date.now();
         this.leases?.lost(s, err.message);
         return;
       }
+      this.failed++;
       this.logger.error({ shardId: s.shardId, checkpoint: target, error: describeError(err) },
         'checkpoint commit failed; will retry (nothing is lost, records may repeat after a crash)');
     }

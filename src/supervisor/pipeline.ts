@@ -18,6 +18,7 @@ import type { ShardInfo, ShardSource } from '../sources/shard-source.js';
 import { deserializeError, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
 import { Checkpointer } from './checkpointer.js';
 import { addEmitted, caughtUp, collectStats, type PipelineStats } from './pipeline-stats.js';
+import { PipelineTelemetry } from './pipeline-telemetry.js';
 import { nextRestart } from './restart-policy.js';
 import { ShardOwnership, type WorkerStats } from './shard-ownership.js';
 import { ShardRegistry, type ShardEntry } from './shard-registry.js';
@@ -45,6 +46,9 @@ export class Pipeline {
   private readonly threads: ThreadManager;
   private readonly checkpointer: Checkpointer;
   private readonly ownership: ShardOwnership;
+  private readonly telemetry: PipelineTelemetry;
+  /** The start-up is over (and succeeded). */
+  private up = false;
   private source: ShardSource | undefined;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -65,6 +69,8 @@ export class Pipeline {
     this.threads = new ThreadManager(this.config, this.logger, {
       hostEvent: (event) => this.onHostEvent(event),
       hostExited: (index, code) => this.onHostExited(index, code),
+      loopDelay: (event) => this.telemetry.loopDelay(event),
+      transformed: (_shardId, seconds) => this.telemetry.metrics.observeTransform(seconds),
     });
     this.ownership = new ShardOwnership(this.store, this.registry, this.config.worker.id ?? defaultWorkerId(), this.config.lease, this.logger, {
       acquired: () => this.startReady(),
@@ -75,6 +81,23 @@ export class Pipeline {
       fence: (id) => this.ownership.fence(id),
       lost: (s, reason) => this.ownership.coordinator?.lose(s.shardId, reason),
     });
+    this.telemetry = new PipelineTelemetry({
+      config: this.config, registry: this.registry, ownership: this.ownership, threads: this.threads, checkpointer: this.checkpointer, store: this.store,
+      state: () => ({ running: this.up && !this.stopping, stopped: this.stopping !== undefined, stats: this.stats() }),
+    });
+  }
+
+  /** The endpoints' address (`http://host:port`) once they listen: with `http.port` set, from early in `start()`. */
+  get httpUrl(): string | undefined {
+    return this.telemetry.url;
+  }
+
+  /**
+   * Starts the endpoints (with `http.port` set) before `start()`, which otherwise does it first;
+   * until the start-up is over `/readyz` answers 503. Resolves with their URL.
+   */
+  serveHttp(): Promise<string | undefined> {
+    return this.telemetry.serve();
   }
 
   /**
@@ -97,6 +120,8 @@ export class Pipeline {
   private async startUp(): Promise<void> {
     const { config } = this;
     try {
+      await this.telemetry.serve();
+      this.abandonIfStopping();
       // The transform module is checked while the shards are listed and the sink and the checkpoint
       // store are checked: a broken module fails the start-up at once, and the other failures wait
       // for that check, so the module is named first, then the stream, then the sink or the store.
@@ -112,8 +137,10 @@ export class Pipeline {
       await this.registry.update(shards, (id) => this.store.get(id));
       this.abandonIfStopping();
       await this.ownership.start(shards.map((i) => i.shardId));
+      this.telemetry.storeAnswered();
       this.abandonIfStopping();
       this.startReady();
+      this.up = true;
     } catch (err) {
       await this.teardown().catch(() => undefined);
       throw err;
@@ -154,6 +181,7 @@ export class Pipeline {
     const current = s.generation === event.generation;
     const e = event.emitted;
     if (e) {
+      this.telemetry.metrics.observeEmit(e.latencyMs / 1000);
       for (const l of this.listeners) l({ type: 'emitted', count: e.count, location: e.location });
       // A drained actor's answer already counted everything it stored.
       if (!(current && s.drained)) addEmitted(s.emitted, { count: e.count, bytes: e.bytes, batches: 1 });
@@ -256,6 +284,7 @@ export class Pipeline {
         `shard actor failed; restarting it from its last committed checkpoint${hint}`);
     }
     this.restarts++;
+    this.telemetry.actorFailed(s, err);
     s.restartTimer = setTimeout(() => {
       s.restartTimer = undefined;
       if (this.stopping || s.state !== 'restarting') return;
@@ -380,7 +409,7 @@ export class Pipeline {
     const failures = await this.threads.close();
     // A start-up that failed after taking leases gives them back (after a stop, they already are).
     await this.ownership.release().catch((err: unknown) => failures.push(err));
-    const rest = await Promise.allSettled([this.source?.close() ?? Promise.resolve(), this.store.close()]);
+    const rest = await Promise.allSettled([this.source?.close() ?? Promise.resolve(), this.store.close(), this.telemetry.close()]);
     for (const r of rest) if (r.status === 'rejected') failures.push(r.reason);
     for (const err of failures) this.logger.error({ error: describeError(err) }, 'a cleanup step failed during shutdown');
   }

@@ -10,7 +10,9 @@ import type { ResolvedConfig } from '../config/config.js';
 import { ThreadError, describeError } from '../core/errors.js';
 import { dispatchLog, type LogEvent, type Logger } from '../core/logger.js';
 import { withTimeout } from '../core/with-timeout.js';
-import { deserializeError, type DrainedActor, type HostEvent, type SerializedError, type ShardHostApi, type ShardHostData } from '../threads/protocol.js';
+import {
+  deserializeError, type DrainedActor, type HostEvent, type LoopDelayEvent, type SerializedError, type ShardHostApi, type ShardHostData,
+} from '../threads/protocol.js';
 import { connect, transfer } from '../threads/rpc.js';
 import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
 import { RespawnPolicy } from './restart-policy.js';
@@ -33,13 +35,26 @@ interface EmitterThread {
   exited: boolean;
 }
 
-type EmitterMessage = LogEvent | { type: 'closed' | 'ready' } | { type: 'failed'; error: SerializedError };
+type EmitterMessage = LogEvent | LoopDelayEvent | { type: 'closed' | 'ready' } | { type: 'failed'; error: SerializedError };
 
 export interface ThreadEvents {
   /** An event from a shard host thread (logs are dispatched to the logger before this). */
   hostEvent(event: HostEvent): void;
   /** A host thread exited while running; a new one is on its way, its actors must be restarted. */
   hostExited(index: number, code: number): void;
+  /** A host or emitter thread's event-loop delay (about once a second per thread). */
+  loopDelay?(event: LoopDelayEvent): void;
+  /** The pool relay answered a window after `seconds` (bisection included). */
+  transformed?(shardId: string, seconds: number): void;
+}
+
+/** The transform pool's load, as Piscina reports it. */
+export interface PoolLoad {
+  /** Share of the pool's capacity used since it started (0 to 1). */
+  utilization: number;
+  /** Windows waiting for a thread. */
+  queueSize: number;
+  threads: number;
 }
 
 export class ThreadManager {
@@ -65,6 +80,12 @@ export class ThreadManager {
 
   host(index: number): HostThread {
     return this.hosts[index];
+  }
+
+  /** The pool's load (undefined before it started). */
+  poolLoad(): PoolLoad | undefined {
+    const pool = this.pool;
+    return pool && { utilization: pool.utilization, queueSize: pool.queueSize, threads: pool.threads.length };
   }
 
   /**
@@ -135,7 +156,10 @@ export class ThreadManager {
   private spawnEmitter(index: number): Promise<EmitterThread> {
     const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData: { emitterIndex: index, config: this.config } });
     const thread: EmitterThread = { index, worker, exited: false };
-    worker.on('message', (m: EmitterMessage) => { if (m.type === 'log') dispatchLog(this.logger, m); });
+    worker.on('message', (m: EmitterMessage) => {
+      if (m.type === 'log') dispatchLog(this.logger, m);
+      else if (m.type === 'loop-delay') this.events.loopDelay?.(m);
+    });
     worker.on('error', (err) => this.logger.error({ emitterThread: index, error: describeError(err) }, 'emitter thread crashed'));
     worker.on('exit', (code) => {
       thread.exited = true;
@@ -181,7 +205,8 @@ export class ThreadManager {
       e.worker.postMessage({ type: 'connect', port: ch.port1 }, [ch.port1]);
       emitterPorts.push(ch.port2);
     }
-    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger);
+    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger,
+      (shardId, seconds) => this.events.transformed?.(shardId, seconds));
     const data: ShardHostData = { hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts };
     const worker = new Worker(new URL('shard-host-thread.js', WORKERS), {
       workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts],
@@ -189,6 +214,7 @@ export class ThreadManager {
     const host: HostThread = { index, worker, api: connect<HostApi>(control.port1, `shard host thread ${index}`), relay: relay.port1, exited: false };
     worker.on('message', (event: HostEvent) => {
       if (event.type === 'log') dispatchLog(this.logger, event);
+      else if (event.type === 'loop-delay') this.events.loopDelay?.(event);
       else this.events.hostEvent(event);
     });
     worker.on('error', (err) => this.logger.error({ hostThread: index, error: describeError(err) }, 'shard host thread crashed'));

@@ -19,7 +19,8 @@ export interface ProgressEvent {
   generation: number;
   /** The checkpoint the shard may move to now (null: nothing stored since the actor started). */
   position: string | null;
-  emitted?: { count: number; bytes: number; location: string };
+  /** `latencyMs`: from sending the batch to the emitter thread to its answer. */
+  emitted?: { count: number; bytes: number; location: string; latencyMs: number };
 }
 
 export interface ActorFailedEvent {
@@ -54,10 +55,23 @@ export interface ShardStatsEvent extends ActorStats {
   generation: number;
 }
 
+/**
+ * A thread's event-loop delay over the last interval (about a second), in seconds: host threads
+ * post it with their stats, emitter threads on a timer of their own.
+ */
+export interface LoopDelayEvent {
+  type: 'loop-delay';
+  /** `host-<i>` or `emitter-<i>`. */
+  thread: string;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 /** Events a shard host thread posts to the supervisor. */
-export type HostEvent = ActorFailedEvent | ProgressEvent | ShardStatsEvent | LogEvent;
+export type HostEvent = ActorFailedEvent | ProgressEvent | ShardStatsEvent | LoopDelayEvent | LogEvent;
 /** Events an emitter thread posts to the supervisor. */
-export type EmitterEvent = LogEvent;
+export type EmitterEvent = LoopDelayEvent | LogEvent;
 
 export interface SerializedError {
   name: string;

@@ -91,12 +91,18 @@ export class TransformRelay {
   }
 }
 
-/** Serves the pool on `port` for one host thread; see TransformRelay. */
-export function serveTransformRelay(pool: Piscina, port: MessagePort, timeoutMs: number, logger: Logger = silentLogger): void {
+/**
+ * Serves the pool on `port` for one host thread; see TransformRelay. `observe` hears how long each
+ * window took, from its arrival to its result (queueing and bisection included).
+ */
+export function serveTransformRelay(pool: Piscina, port: MessagePort, timeoutMs: number, logger: Logger = silentLogger,
+  observe?: (shardId: string, seconds: number) => void): void {
   const relay = new TransformRelay(pool, timeoutMs, logger);
   const api: TransformApi = {
     async run(window: RecordWindow) {
+      const startedAt = performance.now();
       const r = await relay.run(window);
+      observe?.(window.shardId, (performance.now() - startedAt) / 1000);
       return transfer(r, [r.data, r.offsets.buffer as ArrayBuffer, r.keptIndex.buffer as ArrayBuffer, r.keys, r.keyOffsets.buffer as ArrayBuffer]);
     },
   };
