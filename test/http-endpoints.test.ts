@@ -1,9 +1,11 @@
 // The health, readiness and status endpoints: their status codes before the start, while running,
 // with the checkpoint store unreachable, with a shard failing for too long, and after stop.
 import test from 'ava';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createStream } from '../src/aws/create-stream.js';
 import type { CheckpointStore } from '../src/checkpoint/checkpoint-store.js';
 import { RedisCheckpointStore } from '../src/checkpoint/redis-checkpoint-store.js';
+import { writeCheckKey } from '../src/emitters/emitter.js';
 import { Pipeline } from '../src/supervisor/pipeline.js';
 import { REDIS_URL, ids, produce, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, testOptions } from './helpers/pipeline-options.js';
@@ -91,9 +93,14 @@ test.serial('readyz: 503 naming the shard when one keeps failing for longer than
   await createStream(env.kinesisClient, stream, 1);
   await produce(env.kinesisClient, stream, ids('r', 10));
   const options = testOptions(env, app, stream, { http: { port: 0, unreadyAfterMs: 300 } });
-  // A bucket that does not exist: every emit fails for good, the actor restarts again and again.
-  const pipeline = new Pipeline({ ...options, emitter: { ...options.emitter, type: 's3', bucket: 'no-such-bucket' } }, { logger: captureLogger() });
+  // A bucket deleted once the start-up check passed: every emit fails for good, the actor restarts
+  // again and again.
+  const bucket = uniqueName('gone');
+  await env.s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const pipeline = new Pipeline({ ...options, emitter: { ...options.emitter, type: 's3', bucket } }, { logger: captureLogger() });
   await pipeline.start();
+  await env.s3Client.send(new DeleteObjectCommand({ Bucket: bucket, Key: writeCheckKey(`${stream}/`) }));
+  await env.s3Client.send(new DeleteBucketCommand({ Bucket: bucket }));
   try {
     const res = await waitForStatus(`${pipeline.httpUrl!}/readyz`, 503, 15_000);
     t.regex(reasons(res.body), /shard shardId-000000000000 has been failing for \d+ ms \(http.unreadyAfterMs 300\)/);
