@@ -36,11 +36,11 @@ export async function limitRps(records: number, cores: number): Promise<number> 
   }
 }
 
-export interface PipelineRun { records: number; seconds: number; rps: number; bytes: number; peakRssMB: number }
+export interface PipelineRun { records: number; seconds: number; rps: number; bytes: number; peakRssMB: number; scrapes: number }
 
-export async function pipelineRun(records: number, transform: 'sample' | 'identity', kind: 'click' | 'bytes100'): Promise<PipelineRun> {
+export async function pipelineRun(records: number, transform: 'sample' | 'identity', kind: 'click' | 'bytes100', http = false): Promise<PipelineRun> {
   const input = await prepareInput(kind, records);
-  return runChild<PipelineRun>('./pipeline-run.js', ['--records', String(records), '--transform', transform, '--input', input, '--shards', '4']);
+  return runChild<PipelineRun>('./pipeline-run.js', ['--records', String(records), '--transform', transform, '--input', input, '--shards', '4', '--http', String(http)]);
 }
 
 export async function cpu(records: number, reps: number) {

@@ -1,6 +1,8 @@
 // One measured run of the full actor pipeline (supervisor, shard actors, pool, buffer, emitter
 // threads, checkpoint commits) over replay files (written beforehand by the parent, `--input`) into a
 // discarding emitter. Runs in its own process so its peak RSS is its own. Prints one JSON line.
+// `--http true` serves the endpoints and scrapes /metrics and /status.json every second, as a
+// Prometheus scraper plus an open status page would.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,17 +26,23 @@ try {
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
     emitter: { type: 'discard' },
     deadLetter: { dir: join(dir, 'dead-letter') },
+    ...(f.http === 'true' ? { http: { port: 0 } } : {}),
   }, { logger: silentLogger });
   const peak = sampleRss();
   await pipeline.start();
   const t0 = performance.now();
+  let scrapes = 0;
+  const scraper = pipeline.httpUrl === undefined ? undefined : setInterval(() => {
+    void Promise.all(['/metrics', '/status.json'].map(async (path) => (await fetch(`${pipeline.httpUrl!}${path}`)).text())).then(() => { scrapes++; });
+  }, 1000);
   while (pipeline.stats().shards.finished < shards) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - t0) / 1000;
+  clearInterval(scraper);
   const stats = await pipeline.stop();
   const peakRssMB = peak();
   const accounted = stats.recordsEmitted + stats.recordsFiltered + stats.recordsDeadLettered;
   if (accounted !== records) throw new Error(`pipeline accounted for ${accounted} of ${records} records`);
-  process.stdout.write(JSON.stringify({ records, seconds, rps: records / seconds, bytes: stats.bytesEmitted, peakRssMB }) + '\n');
+  process.stdout.write(JSON.stringify({ records, seconds, rps: records / seconds, bytes: stats.bytesEmitted, peakRssMB, scrapes }) + '\n');
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

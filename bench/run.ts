@@ -58,6 +58,8 @@ const rows: Array<[string, string, string]> = [
   ['cpu.efficiency', fmt(result.cpu.efficiency, 3), 'pipelineRps / limitRps (target >= 0.85)'],
   ['overhead.identityRps', fmt(result.overhead.identityRps), 'identity transform, 100-byte records (target >= 250,000)'],
   ['overhead.identityMBps', fmt(result.overhead.identityMBps, 1), 'output MB/s of the same runs'],
+  ['overhead.identityWithHttpRps', fmt(result.overhead.identityWithHttpRps), 'the same with the HTTP endpoints on, /metrics and /status.json scraped every second'],
+  ['overhead.httpRatio', fmt(result.overhead.httpRatio, 3), 'with endpoints / without (same run, alternated)'],
   ['memory.peakRssMB', fmt(result.memory.peakRssMB, 1), 'peak RSS of any pipeline run (all threads)'],
   ['memory.growth10x', fmt(result.memory.growth10x, 2), `peak RSS at ${fmt(sizes.memory * 10)} / at ${fmt(sizes.memory)} records`],
   ['e2e.pipelineRps', fmt(result.e2e.pipelineRps), 'embedded Kinesis -> transform -> embedded S3, checkpoints'],
