@@ -39,7 +39,7 @@ function plainFields(fields: Record<string, unknown>): Record<string, unknown> {
 export function createCliLogger(level: LogLevel, format: LogFormat, fd = 2): CliLogger {
   const destination = format === 'pretty'
     ? PinoPretty({ destination: fd, sync: true, colorize: fd === 2 && process.stderr.isTTY === true,
-      translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname,levelName' })
+      translateTime: 'SYS:HH:MM:ss.l', singleLine: true, errorLikeObjectKeys: ['err'], ignore: 'pid,hostname,levelName' })
     : pino.destination({ fd, sync: true });
   return pino({
     level,
