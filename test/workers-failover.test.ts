@@ -93,11 +93,11 @@ test.serial('a zombie (SIGSTOP past its leases, then SIGCONT) loses its leases, 
 
   const lost = await Promise.all(theirs.map((id) => zombie.waitForLine(isMsg('lease lost', id), 15_000, `lease lost for ${id}`, wokeAt)));
   for (const l of lost) t.log(`zombie ${l.fields.shardId} +${l.at - wokeAt} ms: ${l.fields.reason}`);
-  const refused = lost.filter((l) => /refused|LEASE_LOST/.test(String(l.fields.reason ?? '')));
-  const byRenewal = lost.filter((l) => /taken by another worker|could not be renewed/.test(String(l.fields.reason ?? '')));
+  const refused = lost.filter((l) => /refused|LEASE_LOST/.test(l.fields.reason ?? ''));
+  const byRenewal = lost.filter((l) => /taken by another worker|could not be renewed/.test(l.fields.reason ?? ''));
   t.is(refused.length + byRenewal.length, theirs.length, 'every lease lost line names its cause');
   t.log(`caught by a refused checkpoint write: ${refused.length}, by the renewal: ${byRenewal.length}`);
-  for (const l of refused) t.regex(String(l.fields.reason), /held by w[23] with token \d+, not by w1 with token \d+/);
+  for (const l of refused) t.regex(l.fields.reason, /held by w[23] with token \d+, not by w1 with token \d+/);
 
   // The actors stopped: no new actor for those shards unless the zombie took a lease anew later.
   await new Promise((r) => setTimeout(r, 3 * lease.renewIntervalMs));

@@ -16,15 +16,16 @@ const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
 /**
  * One stderr line of a worker, with when the test received it. A JSON log line gives its level's
- * label (`info`…), msg and the other fields as they are; any other line (a `kinesis-connectors: …`
- * line) has level '' and its text as msg.
+ * label (`info`…), its time (ISO, as the worker wrote it), msg and the other fields, each as a string (a string as it is, anything else as
+ * JSON: `3`, `true`); any other line (a `kinesis-connectors: …` line) has level and time '' and its text as msg.
  */
 export interface LogLine {
   at: number;
   text: string;
   level: string;
+  time: string;
   msg: string;
-  fields: Record<string, unknown>;
+  fields: Record<string, string>;
 }
 
 export function parseLine(text: string, at = Date.now()): LogLine {
@@ -34,9 +35,12 @@ export function parseLine(text: string, at = Date.now()): LogLine {
   } catch {
     parsed = undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return { at, text, level: '', msg: text, fields: {} };
-  const { level: _level, levelName, time: _time, pid: _pid, hostname: _hostname, msg, ...fields } = parsed as Record<string, unknown>;
-  return { at, text, level: String(levelName), msg: String(msg ?? ''), fields };
+  if (typeof parsed !== 'object' || parsed === null) return { at, text, level: '', time: '', msg: text, fields: {} };
+  const { level: _level, levelName, time, pid: _pid, hostname: _hostname, msg, ...rest } = parsed as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rest)) fields[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return { at, text, level: str(levelName), time: str(time), msg: str(msg), fields };
 }
 
 export interface Exit {
