@@ -5,7 +5,7 @@
  * nothing logged is lost when the CLI calls process.exit.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 import { describeError } from '../core/errors.js';
 import type { LogLevel } from '../core/logger.js';
 import { UsageError } from './usage-error.js';
@@ -35,12 +35,20 @@ function plainFields(fields: Record<string, unknown>): Record<string, unknown> {
   return out ?? fields;
 }
 
+/**
+ * pino-pretty's formatting, written synchronously (by pino's own SonicBoom, which retries a full
+ * pipe): nothing waits in a stream when the CLI exits.
+ */
+function prettyDestination(fd: number): { write(line: string): void } {
+  const prettify = prettyFactory({ colorize: fd === 2 && process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true, errorLikeObjectKeys: ['err'], ignore: 'pid,hostname,levelName' });
+  const out = pino.destination({ fd, sync: true });
+  return { write: (line) => { out.write(prettify(line)); } };
+}
+
 /** A pino logger on `fd` (stderr by default) in `format`, at `level`. */
 export function createCliLogger(level: LogLevel, format: LogFormat, fd = 2): CliLogger {
-  const destination = format === 'pretty'
-    ? PinoPretty({ destination: fd, sync: true, colorize: fd === 2 && process.stderr.isTTY === true,
-      translateTime: 'SYS:HH:MM:ss.l', singleLine: true, errorLikeObjectKeys: ['err'], ignore: 'pid,hostname,levelName' })
-    : pino.destination({ fd, sync: true });
+  const destination = format === 'pretty' ? prettyDestination(fd) : pino.destination({ fd, sync: true });
   return pino({
     level,
     timestamp: pino.stdTimeFunctions.isoTime,
