@@ -191,7 +191,13 @@ function assertOneFailureLine(t: import('ava').ExecutionContext, run: { code: nu
   t.is(run.code, 1, run.stderr);
   const lines = run.stderr.trim().split('\n');
   t.regex(lines.at(-1)!, line);
-  t.is(lines.filter((l) => l.includes('start-up check failed')).length, 1, 'one line names the failure');
+  // stderr is not a terminal: JSON log lines, then the plain last line for the reader.
+  const plain = lines.filter((l) => !l.startsWith('{'));
+  t.is(plain.filter((l) => l.includes('start-up check failed')).length, 1, 'one plain line names the failure');
+  const fatal = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { levelName: string; msg: string; error?: string })
+    .filter((l) => l.levelName === 'fatal');
+  t.is(fatal.length, 1, 'one fatal JSON line');
+  t.is(`kinesis-connectors: ${fatal[0]?.error}`, lines.at(-1)!, 'the fatal JSON line carries the same error');
   t.notRegex(run.stderr, /pipeline started|starting shard actor/);
 }
 

@@ -114,8 +114,8 @@ test.serial('a shard split while 3 workers share 2 shards: children start only a
     const own = w.find(isMsg('shard finished', parent))[0];
     t.truthy(own && own.at <= line.at && w.lines.indexOf(own) < w.lines.indexOf(line), `${w.id} saw ${parent} finished before starting ${child}`);
     // Across processes by their log clocks: after the owner checkpointed SHARD_END.
-    t.true(Date.parse(line.text.slice(0, 24)) >= Date.parse(finished.text.slice(0, 24)), `${child} started at ${line.text.slice(0, 24)}, parent finished at ${finished.text.slice(0, 24)}`);
-    t.log(`${child} started by ${w.id}${w === parentOwner ? ' (the parent\'s reader)' : ''} ${Date.parse(line.text.slice(0, 24)) - Date.parse(finished.text.slice(0, 24))} ms after ${parentOwner.id} checkpointed ${parent} SHARD_END`);
+    t.true(Date.parse(line.time) >= Date.parse(finished.time), `${child} started at ${line.time}, parent finished at ${finished.time}`);
+    t.log(`${child} started by ${w.id}${w === parentOwner ? ' (the parent\'s reader)' : ''} ${Date.parse(line.time) - Date.parse(finished.time)} ms after ${parentOwner.id} checkpointed ${parent} SHARD_END`);
   }
 
   t.true(starts.some((s) => s.w !== parentOwner), 'a child started in a worker that learnt of the parent\'s end through Redis');
@@ -160,7 +160,7 @@ test.serial('SIGTERM with a drain longer than lease.durationMs: the worker keeps
   const exit = await w1.waitForExit(30_000);
   t.is(exit.code, 0);
   const released = w1.find(isMsg('leases released'))[0];
-  t.log(`w1 exited ${exit.at - termAt} ms after SIGTERM; ${released?.text.slice(25)}`);
+  t.log(`w1 exited ${exit.at - termAt} ms after SIGTERM; ${released?.msg} ${JSON.stringify(released?.fields)}`);
   t.true(exit.at - termAt > lease.durationMs, 'the drain lasted longer than a lease');
   const takenByW2 = await w2.waitForLine(isMsg('lease taken', mine), 10_000, `w2 taking ${mine}`, termAt);
   await monitor.stop();
@@ -168,7 +168,7 @@ test.serial('SIGTERM with a drain longer than lease.durationMs: the worker keeps
   t.log(`w2 took ${mine} ${takenByW2.at - termAt} ms after SIGTERM, ${exit.at - takenByW2.at} ms before w1 exited; ` +
     `w1 lease lost lines after SIGTERM: ${lostWhileStopping.map((l) => l.fields.reason).join(' | ') || 'none'}`);
   t.deepEqual(lostWhileStopping.map((l) => l.fields.reason), [], 'w1 kept its lease through its drain (its final commit was not refused)');
-  t.true(Date.parse(takenByW2.text.slice(0, 24)) >= Date.parse(released.text.slice(0, 24)), 'w2 took the shard only after w1 released it');
+  t.true(Date.parse(takenByW2.time) >= Date.parse(released.time), 'w2 took the shard only after w1 released it');
   const v = await verify(f, [...fast, ...slow], produced, 30_000);
   t.deepEqual(v.missing, []);
   t.deepEqual([...v.behind], []);

@@ -13,7 +13,7 @@ import { ConnectorError } from '../core/errors.js';
 import { WRITE_CHECK_NAME } from '../emitters/emitter.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { putClicks } from '../local/put-clicks.js';
-import { createConsoleLogger } from '../core/logger.js';
+import { createConsoleLogger, type Logger } from '../core/logger.js';
 import { Pipeline, type PipelineStats } from '../supervisor/pipeline.js';
 
 export interface DemoOptions {
@@ -21,6 +21,8 @@ export interface DemoOptions {
   shards: number;
   /** Folder for the embedded S3's objects, checkpoints and dead letters (wiped first). */
   outDir: string;
+  /** Where the pipeline logs (warnings and errors); by default plain lines on stderr. */
+  logger?: Logger;
 }
 
 const BUCKET = 'demo-clicks';
@@ -38,7 +40,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`embedded Kinesis at ${kinesis.endpoint}, embedded S3 at ${s3.endpoint}`);
     await createStream(client, STREAM, options.shards);
     say(`stream "${STREAM}" with ${options.shards} shards is ACTIVE; producing ${options.records} click events`);
-    pipeline = demoPipeline(out, kinesis.endpoint, s3.endpoint);
+    pipeline = demoPipeline(out, kinesis.endpoint, s3.endpoint, options.logger ?? createConsoleLogger('warn'));
     const producedAt = Date.now();
     await putClicks(client, STREAM, options.records, { partitionKey: (i) => `user-${i % (options.shards * 64)}` });
     say(`produced ${options.records} events in ${((Date.now() - producedAt) / 1000).toFixed(1)} s; starting the pipeline`);
@@ -65,7 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
 }
 
-function demoPipeline(out: string, kinesisEndpoint: string, s3Endpoint: string): Pipeline {
+function demoPipeline(out: string, kinesisEndpoint: string, s3Endpoint: string, logger: Logger): Pipeline {
   return new Pipeline({
     app: 'demo',
     stream: STREAM,
@@ -78,7 +80,7 @@ function demoPipeline(out: string, kinesisEndpoint: string, s3Endpoint: string):
     reader: { pollIntervalMs: 250, maxRecordsPerCall: 2000 },
     http: { port: 0 },
     shutdownTimeoutMs: 15_000,
-  }, { logger: createConsoleLogger('warn') });
+  }, { logger });
 }
 
 function printSummary(say: (line: string) => void, produced: number, stats: PipelineStats, elapsed: number, objects: number,

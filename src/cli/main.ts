@@ -8,22 +8,30 @@ import { createStream } from '../aws/create-stream.js';
 import { describeError } from '../core/errors.js';
 import { createKinesisClient } from '../aws/kinesis-client.js';
 import { loadConfigFile } from '../config/load-config-file.js';
-import { LOG_LEVELS, createConsoleLogger, type LogLevel } from '../core/logger.js';
+import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import { createCliLogger, logFormat, type CliLogger, type LogFormat } from './cli-logger.js';
 import { Pipeline } from '../supervisor/pipeline.js';
 import { ShutdownSignals } from './shutdown-signals.js';
 import { UsageError, isParseArgsError } from './usage-error.js';
 
 const USAGE = `Usage:
   kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
+<<<<<<< HEAD
                          [--http-port <n>]
       Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
       up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
       --http-port serves /metrics, /healthz, /readyz, /status.json and a status page (0: a free port).
+=======
+                         [--log-format <json|pretty>]
+      Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
+      up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
+      Logs go to stderr: JSON lines, or pretty lines (the default when stderr is a terminal).
+>>>>>>> logs
   kinesis-connectors status <config.json|config.js> [--json]
       Shows who reads what: each shard's lease owner, time left and checkpoint, and the live workers.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
       Creates a stream if it is missing and waits until it is ACTIVE.
-  kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>]
+  kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>] [--log-format <json|pretty>]
       Runs an embedded Kinesis and S3, produces click events and moves them through the pipeline.
   kinesis-connectors local [--dir <folder>] [--bucket <name>]... [--kinesis-port <n>] [--s3-port <n>]
                            [--redshift-port <n>] [--no-redshift] [--json]
@@ -65,22 +73,32 @@ async function runUntilSignalled(pipeline: Pipeline, signals: ShutdownSignals, i
   await pipeline.stop();
 }
 
-/** `run`: signals are handled from its first line; one during the start-up stops what started. */
+/** The logger of `run`, once made: a fatal error is logged through it too (as JSON, in the json format). */
+let runLog: { logger: CliLogger; format: LogFormat } | undefined;
+
+/**
+ * `run`: the command line is read and the logger made (synchronously) before anything else, then
+ * signals are handled; one during the start-up stops what started.
+ */
 async function run(rest: string[]): Promise<void> {
-  const signals = new ShutdownSignals((code) => process.exit(code));
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
-    'idle-exit': { type: 'string' }, 'log-level': { type: 'string' }, 'http-port': { type: 'string' } } });
+    'idle-exit': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' }, 'http-port': { type: 'string' } } });
   if (positionals.length !== 1) fail(`run needs exactly one config file\n\n${USAGE}`, 2);
   const idle = values['idle-exit'] === undefined ? undefined : positiveInt('idle-exit', values['idle-exit']);
   if (values['log-level'] !== undefined && !LOG_LEVELS.includes(values['log-level'] as LogLevel)) {
     fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`, 2);
   }
+  const format = logFormat(values['log-format']);
+  // Until the config is read: the level of --log-level, else info. Then the config's (which --log-level overrides).
+  const logger = createCliLogger((values['log-level'] as LogLevel | undefined) ?? 'info', format);
+  runLog = { logger, format };
+  const signals = new ShutdownSignals((code) => process.exit(code), (level, signal, text) => logger[level]({ signal }, text));
   const { options, baseDir } = await loadConfigFile(positionals[0]);
   if (values['log-level']) options.logLevel = values['log-level'] as LogLevel;
   if (values['http-port'] !== undefined) options.http = { ...options.http, port: portNumber(values['http-port']) };
   const config = resolveConfig(options, { baseDir });
+  logger.level = config.logLevel;
   if (signals.signalled) return;
-  const logger = createConsoleLogger(config.logLevel);
   const pipeline = new Pipeline(options, { baseDir, logger });
   const started = pipeline.start().then(() => true);
   void pipeline.serveHttp().then((url) => { if (url) logger.info({ url }, 'http endpoints listening'); }, () => undefined);
@@ -121,12 +139,14 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: {
-        records: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' } } });
+        records: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' }, 'log-format': { type: 'string' } } });
+      const logger = createCliLogger('warn', logFormat(values['log-format']));
       const { runDemo } = await import('./demo.js');
       await runDemo({
         records: positiveInt('records', values.records, 40_000),
         shards: positiveInt('shards', values.shards, 4),
         outDir: values.out ?? 'demo-output',
+        logger,
       });
       return;
     }
@@ -150,6 +170,8 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (err) => {
     if (err instanceof UsageError || isParseArgsError(err)) fail(`${err.message}\n\n${USAGE}`, 2);
+    // A log collector sees the reason among the JSON lines; the last line stays for the person reading stderr.
+    if (runLog?.format === 'json') runLog.logger.fatal({ error: describeError(err) }, 'exiting on an error');
     fail(describeError(err));
   },
 );

@@ -9,8 +9,12 @@ export class ShutdownSignals {
   /** Resolves with the first signal. */
   readonly received = new Promise<NodeJS.Signals>((resolve) => { this.resolveReceived = resolve; });
 
-  /** Installs the handlers; `exit` ends the process (on a second signal). */
-  constructor(private readonly exit: (code: number) => never) {
+  /**
+   * Installs the handlers; `exit` ends the process (on a second signal); `notify` tells of each
+   * signal (by default a `kinesis-connectors: …` line on stderr).
+   */
+  constructor(private readonly exit: (code: number) => never,
+    private readonly notify: (level: 'info' | 'warn', signal: NodeJS.Signals, text: string) => void = plainNotice) {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
   }
@@ -23,10 +27,14 @@ export class ShutdownSignals {
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     this.count++;
     if (this.count > 1) {
-      process.stderr.write(`kinesis-connectors: second ${signal}; exiting now without draining\n`);
+      this.notify('warn', signal, `second ${signal}; exiting now without draining`);
       this.exit(130);
     }
-    process.stderr.write(`kinesis-connectors: ${signal} received; draining (send again to exit at once)\n`);
+    this.notify('info', signal, `${signal} received; draining (send again to exit at once)`);
     this.resolveReceived(signal);
   };
+}
+
+function plainNotice(_level: 'info' | 'warn', _signal: NodeJS.Signals, text: string): void {
+  process.stderr.write(`kinesis-connectors: ${text}\n`);
 }

@@ -14,28 +14,33 @@ import { testOptions } from './pipeline-options.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
-/** One stderr line of a worker: `<ISO time> LEVEL msg key=value ...`, with when the test received it. */
+/**
+ * One stderr line of a worker, with when the test received it. A JSON log line gives its level's
+ * label (`info`…), its time (ISO, as the worker wrote it), msg and the other fields, each as a string (a string as it is, anything else as
+ * JSON: `3`, `true`); any other line (a `kinesis-connectors: …` line) has level and time '' and its text as msg.
+ */
 export interface LogLine {
   at: number;
   text: string;
   level: string;
+  time: string;
   msg: string;
   fields: Record<string, string>;
 }
 
-const FIELD = / (\w+)=("(?:[^"\\]|\\.)*"|\S*)/g;
-
 export function parseLine(text: string, at = Date.now()): LogLine {
-  const m = /^\S+ (DEBUG|INFO|WARN|ERROR) (.*)$/.exec(text);
-  if (!m) return { at, text, level: '', msg: text, fields: {} };
-  const rest = m[2];
-  const fields: Record<string, string> = {};
-  let msgEnd = rest.length;
-  for (const f of rest.matchAll(FIELD)) {
-    msgEnd = Math.min(msgEnd, f.index);
-    fields[f[1]] = f[2].startsWith('"') ? JSON.parse(f[2]) as string : f[2];
+  let parsed: unknown;
+  try {
+    parsed = text.startsWith('{') ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
   }
-  return { at, text, level: m[1], msg: rest.slice(0, msgEnd), fields };
+  if (typeof parsed !== 'object' || parsed === null) return { at, text, level: '', time: '', msg: text, fields: {} };
+  const { level: _level, levelName, time, pid: _pid, hostname: _hostname, msg, ...rest } = parsed as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rest)) fields[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return { at, text, level: str(levelName), time: str(time), msg: str(msg), fields };
 }
 
 export interface Exit {
@@ -52,7 +57,7 @@ export class WorkerProcess {
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly id: string, configFile: string, logLevel = 'debug') {
-    this.child = spawn(process.execPath, [CLI, 'run', configFile, '--log-level', logLevel], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [CLI, 'run', configFile, '--log-level', logLevel, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let partial = '';
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (chunk: string) => {
@@ -435,7 +440,7 @@ export function tails(workers: readonly WorkerProcess[], n = 15): string {
   return workers.map((w) => w.tail(n)).join('\n');
 }
 
-/** Every ERROR line of the workers, prefixed with the worker's id. */
+/** Every error (and fatal) log line of the workers, prefixed with the worker's id. */
 export function errorLines(workers: readonly WorkerProcess[]): string[] {
-  return workers.flatMap((w) => w.find((l) => l.level === 'ERROR').map((l) => `[${w.id}] ${l.text}`));
+  return workers.flatMap((w) => w.find((l) => l.level === 'error' || l.level === 'fatal').map((l) => `[${w.id}] ${l.text}`));
 }
