@@ -104,6 +104,9 @@ test.serial('readyz: 503 naming the shard when one keeps failing for longer than
   try {
     const res = await waitForStatus(`${pipeline.httpUrl!}/readyz`, 503, 15_000);
     t.regex(reasons(res.body), /shard shardId-000000000000 has been failing for \d+ ms \(http.unreadyAfterMs 300\)/);
+    t.regex(reasons(res.body), /NoSuchBucket.*\(a permanent error: fix the sink or its settings\)/);
+    const metrics = await get(`${pipeline.httpUrl!}/metrics`);
+    t.regex(metrics.body, /kinesis_connectors_actor_restarts_total\{[^}]*permanent="true"[^}]*\} [1-9]/, 'restarts counted as permanent');
     const status = JSON.parse((await get(`${pipeline.httpUrl!}/status.json`)).body);
     t.truthy(status.shards[0].lastError);
   } finally {

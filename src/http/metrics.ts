@@ -57,7 +57,7 @@ export class Metrics {
     this.c = {
       commits: this.counter('checkpoint_commits_total', 'Checkpoints written to the checkpoint store.', ['worker']),
       failures: this.counter('checkpoint_failures_total', 'Checkpoint writes that failed (retried at the next round).', ['worker']),
-      restarts: this.counter('actor_restarts_total', 'Shard actors restarted after a failure, by error code.', ['worker', 'code']),
+      restarts: this.counter('actor_restarts_total', 'Shard actors restarted after a failure, by error code and whether the error is permanent (will not heal without a fix).', ['worker', 'code', 'permanent']),
       rounds: this.counter('lease_rounds_total', 'Lease rounds that reached the store.', ['worker']),
       leases: this.counter('leases_total', 'Leases taken, stolen, lost and released by this worker.', ['worker', 'event']),
     };
@@ -119,7 +119,7 @@ export class Metrics {
     this.g.owned.set({ worker }, s.worker.owned);
     this.raise(this.c.commits, { worker }, s.checkpointCommits);
     this.raise(this.c.failures, { worker }, s.checkpointFailures);
-    for (const [code, n] of Object.entries(s.restartsByCode)) this.raise(this.c.restarts, { worker, code }, n);
+    for (const r of s.restarts) this.raise(this.c.restarts, { worker, code: r.code, permanent: String(r.permanent) }, r.count);
     this.raise(this.c.rounds, { worker }, s.worker.leaseRounds);
     for (const [event, field] of LEASE_EVENTS) this.raise(this.c.leases, { worker, event }, s.worker[field]);
     if (s.pool) {

@@ -22,6 +22,8 @@ export interface ShardRow {
   lastError: string | null;
   /** Since when its actors have been failing without storing anything (ms since the epoch); null: they are not. */
   failingSince: number | null;
+  /** The last error is permanent (access denied, a missing bucket or table): it will not heal without a fix. */
+  lastErrorPermanent: boolean;
 }
 
 export interface LoopDelay {
@@ -55,7 +57,8 @@ export interface TelemetrySnapshot {
   storeAnsweredAt: number;
   /** Why its latest probe failed, if it did. */
   storeError: string | null;
-  restartsByCode: Record<string, number>;
+  /** Actor restarts by the failure's error code, and whether that error is permanent (cannot heal by retrying). */
+  restarts: Array<{ code: string; permanent: boolean; count: number }>;
   pool: { utilization: number; queueSize: number; threads: number } | null;
   /** Event-loop delay of each worker thread in seconds, by `host-<i>` or `emitter-<i>`. */
   loopDelays: Record<string, LoopDelay>;

@@ -47,7 +47,7 @@ export function readiness(s: TelemetrySnapshot, rules: ReadinessRules, now = Dat
   for (const row of s.shards) {
     if (row.failingSince !== null && now - row.failingSince > rules.unreadyAfterMs) {
       reasons.push(`shard ${row.shardId} has been failing for ${now - row.failingSince} ms (http.unreadyAfterMs ${rules.unreadyAfterMs})` +
-        (row.lastError ? `: ${row.lastError}` : ''));
+        (row.lastError ? `: ${row.lastError}` : '') + (row.lastErrorPermanent ? ' (a permanent error: fix the sink or its settings)' : ''));
     }
   }
   return { ready: reasons.length === 0, reasons };

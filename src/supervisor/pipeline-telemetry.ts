@@ -7,7 +7,7 @@
  */
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import type { ResolvedConfig } from '../config/config.js';
-import { ConnectorError, describeError } from '../core/errors.js';
+import { ConnectorError, describeError, isPermanent } from '../core/errors.js';
 import { Metrics } from '../http/metrics.js';
 import { StatusServer } from '../http/server.js';
 import type { LoopDelay, ShardRow, TelemetrySnapshot, TelemetrySource } from '../http/snapshot.js';
@@ -32,7 +32,8 @@ export class PipelineTelemetry implements TelemetrySource {
   readonly metrics: Metrics;
   private server: StatusServer | undefined;
   private serving: Promise<string | undefined> | undefined;
-  private readonly restartsByCode: Record<string, number> = {};
+  private readonly restarts = new Map<string, { code: string; permanent: boolean; count: number }>();
+  private readonly permanentFailure = new Set<string>();
   private readonly loopDelays: Record<string, LoopDelay> = {};
   /** Shards whose actors failed and have not stored anything since, with what they had stored then. */
   private readonly failing = new Map<string, { since: number; emitted: number; position: string | null }>();
@@ -86,8 +87,13 @@ export class PipelineTelemetry implements TelemetrySource {
 
   actorFailed(s: ShardEntry, err: Error): void {
     const code = (err as Error & { code?: unknown }).code;
-    const key = typeof code === 'string' ? code : err.name;
-    this.restartsByCode[key] = (this.restartsByCode[key] ?? 0) + 1;
+    const permanent = isPermanent(err);
+    const label = typeof code === 'string' ? code : err.name;
+    const key = `${label} ${permanent}`;
+    const entry = this.restarts.get(key) ?? { code: label, permanent, count: 0 };
+    entry.count++;
+    this.restarts.set(key, entry);
+    if (permanent) this.permanentFailure.add(s.shardId); else this.permanentFailure.delete(s.shardId);
     if (!this.failing.has(s.shardId)) this.failing.set(s.shardId, { since: Date.now(), emitted: s.emitted.count, position: s.position });
   }
 
@@ -122,7 +128,7 @@ export class PipelineTelemetry implements TelemetrySource {
       shards: this.rows(),
       checkpointCommits: checkpointer.written, checkpointFailures: checkpointer.failed,
       storeAnsweredAt: this.answeredAt(), storeError: this.storeError,
-      restartsByCode: { ...this.restartsByCode }, pool: threads.poolLoad() ?? null, loopDelays: { ...this.loopDelays },
+      restarts: [...this.restarts.values()].map((r) => ({ ...r })), pool: threads.poolLoad() ?? null, loopDelays: { ...this.loopDelays },
     };
   }
 
@@ -138,7 +144,7 @@ export class PipelineTelemetry implements TelemetrySource {
         millisBehindLatest: s.state === 'running' ? s.stats.millisBehindLatest : null, checkpoint: s.committed,
         read: s.base.read + s.stats.read, filtered: s.base.filtered + s.stats.filtered, deadLettered: s.base.deadLettered + s.stats.deadLettered,
         emitted: s.emitted.count, bytesEmitted: s.emitted.bytes, batchesEmitted: s.emitted.batches,
-        lastError: s.lastError ?? null, failingSince: this.failingSince(s),
+        lastError: s.lastError ?? null, failingSince: this.failingSince(s), lastErrorPermanent: this.permanentFailure.has(s.shardId),
       });
     }
     return rows;
