@@ -100,3 +100,40 @@ test('an unreadable lock file is refused as "another process", not taken over', 
     t.is(await readFile(`${file}.lock`, 'utf8'), 'garbage');
   });
 });
+
+/** A process that waits for `go` to exist, then tries to take `lock` and says whether it holds it (and keeps it a while). */
+const CONTENDER = `
+const [url, lock, go] = process.argv.slice(1);
+const { acquireLock } = await import(url);
+const { access } = await import('node:fs/promises');
+while (!(await access(go).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 1));
+const r = await acquireLock(lock);
+process.stdout.write(r.held ? 'held' : 'refused');
+setTimeout(() => {}, 300);
+`;
+
+test('two processes that find the same stale lock at once: exactly one of them holds it, every time', async (t) => {
+  const lockModule = new URL('../src/checkpoint/file-lock.js', import.meta.url).href;
+  await withDir(async (file) => {
+    const dead = spawn(process.execPath, ['-e', '']);
+    await once(dead, 'exit');
+    for (let round = 0; round < 8; round++) {
+      const lock = `${file}.${round}.lock`;
+      const go = `${file}.${round}.go`;
+      await writeFile(lock, JSON.stringify({ pid: dead.pid, host: hostname(), since: '2020-01-01T00:00:00.000Z' }));
+      const contenders = [0, 1].map(() => spawn(process.execPath, ['--input-type=module', '-e', CONTENDER, lockModule, lock, go], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const said = contenders.map(async (c) => {
+        let out = '';
+        c.stdout.on('data', (d) => { out += d; });
+        await once(c, 'exit');
+        return out;
+      });
+      await new Promise((r) => setTimeout(r, 400)); // both waiting on the go file
+      await writeFile(go, '');
+      const answers = (await Promise.all(said)).sort();
+      t.deepEqual(answers, ['held', 'refused'], `round ${round}`);
+      const holder = JSON.parse(await readFile(lock, 'utf8')) as { pid: number };
+      t.true(contenders.some((c) => c.pid === holder.pid), `round ${round}: the lock file names the process that holds it`);
+    }
+  });
+});

@@ -6,28 +6,14 @@
  * (`<file>.lock`, holding the pid and host), so a second process on the same file fails its
  * start-up instead of reading every shard a second time.
  */
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
+import { acquireLock, releaseLock } from './file-lock.js';
 import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError, ConnectorError } from '../core/errors.js';
 import { replaceFileDurably } from '../core/durable-files.js';
 import { compareSequence } from '../core/sequence.js';
-
-/** Lock files held by this process (a second store in the same process is refused as well). */
-const HELD_LOCKS = new Set<string>();
-
-interface LockOwner { pid: number; host: string; since: string }
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class FileCheckpointStore implements CheckpointStore {
   private data: Record<string, string> | null = null;
@@ -39,41 +25,22 @@ export class FileCheckpointStore implements CheckpointStore {
   /** Takes the lock file; refuses when another live process (or another store here) holds it. */
   async open(): Promise<void> {
     const lock = `${this.options.file}.lock`;
-    const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    await mkdir(dirname(this.options.file), { recursive: true });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (HELD_LOCKS.has(lock)) throw Object.assign(new Error('held in this process'), { code: 'EEXIST' });
-        await writeFile(lock, JSON.stringify(me), { flag: 'wx' });
-        HELD_LOCKS.add(lock);
-        this.lock = lock;
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new CheckpointError(`creating the lock file ${lock} of the checkpoint file failed: ${(err as Error).message}`, err);
-        }
-        const owner = await this.lockOwner(lock);
-        // A lock left by a process of this host that is gone (a crash) is taken over, once.
-        const stale = owner !== null && !HELD_LOCKS.has(lock) && owner.host === me.host && (owner.pid === process.pid || !isAlive(owner.pid));
-        if (stale && attempt === 0) {
-          await unlink(lock).catch(() => undefined);
-          continue;
-        }
-        const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
-        throw new ConnectorError(`checkpoint file ${this.options.file} is in use by ${who} (lock file ${lock}). The file store serves `
-          + 'one process: to run several workers on one stream, use Redis checkpoints (checkpoint.redis), which share the shards through leases. '
-          + 'Delete the lock file only if that process is gone.', { code: 'CHECKPOINT_IN_USE' });
-      }
-    }
-  }
-
-  private async lockOwner(lock: string): Promise<LockOwner | null> {
+    let taken;
     try {
-      const parsed = JSON.parse(await readFile(lock, 'utf8')) as Partial<LockOwner>;
-      return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? { pid: parsed.pid, host: parsed.host, since: String(parsed.since) } : null;
-    } catch {
-      return null;
+      await mkdir(dirname(this.options.file), { recursive: true });
+      taken = await acquireLock(lock);
+    } catch (err) {
+      throw new CheckpointError(`creating the lock file ${lock} of the checkpoint file failed: ${(err as Error).message}`, err);
     }
+    if (taken.held) {
+      this.lock = lock;
+      return;
+    }
+    const { owner } = taken;
+    const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
+    throw new ConnectorError(`checkpoint file ${this.options.file} is in use by ${who} (lock file ${lock}). The file store serves `
+      + 'one process: to run several workers on one stream, use Redis checkpoints (checkpoint.redis), which share the shards through leases. '
+      + 'Delete the lock file only if that process is gone.', { code: 'CHECKPOINT_IN_USE' });
   }
 
   private async load(): Promise<Record<string, string>> {
@@ -128,8 +95,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async close(): Promise<void> {
     await this.writing;
     if (this.lock) {
-      HELD_LOCKS.delete(this.lock);
-      await unlink(this.lock).catch(() => undefined);
+      await releaseLock(this.lock);
       this.lock = undefined;
     }
   }
