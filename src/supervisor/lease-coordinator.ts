@@ -33,6 +33,8 @@ export interface LeaseRoundInput {
 export class LeaseCoordinator {
   private readonly held = new Map<string, number>();
   private lastRenewedAt = Date.now();
+  /** When a round last went through (the store answered); 0: never. */
+  answeredAt = 0;
   private running: Promise<void> | undefined;
   private stopped = false;
   /** Draining: rounds go on renewing what is held, and take nothing. */
@@ -91,6 +93,7 @@ export class LeaseCoordinator {
       return;
     }
     this.lastRenewedAt = sentAt;
+    this.answeredAt = Date.now();
     this.counts.rounds++;
     for (const shardId of result.renewed.lost) this.lose(shardId, 'its lease was taken by another worker');
     this.lastView = result.view;

@@ -13,6 +13,7 @@ import { StatusServer } from '../http/server.js';
 import type { LoopDelay, ShardRow, TelemetrySnapshot, TelemetrySource } from '../http/snapshot.js';
 import type { LoopDelayEvent } from '../threads/protocol.js';
 import type { Checkpointer } from './checkpointer.js';
+import { isHeld } from './lease-balance.js';
 import type { ShardOwnership } from './shard-ownership.js';
 import type { ShardEntry, ShardRegistry } from './shard-registry.js';
 import type { ThreadManager } from './thread-manager.js';
@@ -112,7 +113,7 @@ export class PipelineTelemetry implements TelemetrySource {
   }
 
   private answeredAt(): number {
-    return Math.max(this.storeAnsweredAt, this.deps.checkpointer.answeredAt);
+    return Math.max(this.storeAnsweredAt, this.deps.checkpointer.answeredAt, this.deps.ownership.coordinator?.answeredAt ?? 0);
   }
 
   snapshot(): TelemetrySnapshot {
@@ -135,7 +136,7 @@ export class PipelineTelemetry implements TelemetrySource {
   private rows(): ShardRow[] {
     const { registry, ownership } = this.deps;
     const view = ownership.coordinator?.lastView;
-    const holders = new Map(view?.shards.filter((l) => l.owner !== null && l.expiresAt > view.now).map((l) => [l.shardId, l.owner]));
+    const holders = new Map(view?.shards.filter((l) => isHeld(l, view.now)).map((l) => [l.shardId, l.owner]));
     const rows: ShardRow[] = [];
     for (const s of registry.values()) {
       const mine = ownership.owns(s) && s.state !== 'finished';

@@ -6,6 +6,7 @@
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { SHARD_END } from '../core/sequence.js';
 import type { ShardSource } from '../sources/shard-source.js';
+import { isHeld } from './lease-balance.js';
 
 export interface ShardStatus {
   shardId: string;
@@ -42,7 +43,7 @@ export async function readStreamStatus(names: { app: string; stream: string }, s
   }
   const view = await store.leases.view(ids);
   const shards = view.shards.map((l, i): ShardStatus => {
-    const live = l.owner !== null && l.expiresAt > view.now;
+    const live = isHeld(l, view.now);
     return {
       shardId: l.shardId, parentShardIds: parents(listed[i]), owner: live ? l.owner : null, token: l.token,
       leaseExpiresInMs: live ? l.expiresAt - view.now : null, checkpoint: l.checkpoint, finished: l.checkpoint === SHARD_END,
