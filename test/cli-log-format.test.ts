@@ -101,6 +101,9 @@ test('a bad --log-format exits 2 naming it, on run and demo', async (t) => {
     t.is(run.code, 2, args[0]);
     t.regex(run.stderr, /^kinesis-connectors: --log-format must be one of json, pretty, got "xml"/);
     t.regex(run.stderr, /Usage:\n/);
+    // The usage of `run` lists both of its output options, in one piece.
+    t.regex(run.stderr, /run <config\.json\|config\.js>[^\n]*\n\s+\[--http-port <n>\] \[--log-format <json\|pretty>\]\n/);
+    t.notRegex(run.stderr, /^(<{7}|={7}|>{7})/m);
   }
 });
 

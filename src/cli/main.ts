@@ -16,17 +16,11 @@ import { UsageError, isParseArgsError } from './usage-error.js';
 
 const USAGE = `Usage:
   kinesis-connectors run <config.json|config.js> [--idle-exit <ms>] [--log-level <debug|info|warn|error|silent>]
-<<<<<<< HEAD
-                         [--http-port <n>]
+                         [--http-port <n>] [--log-format <json|pretty>]
       Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
       up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
       --http-port serves /metrics, /healthz, /readyz, /status.json and a status page (0: a free port).
-=======
-                         [--log-format <json|pretty>]
-      Runs the pipeline until SIGINT/SIGTERM. With --idle-exit, exits 0 once every shard has caught
-      up (MillisBehindLatest 0), nothing arrived for that long and everything is emitted and checkpointed.
       Logs go to stderr: JSON lines, or pretty lines (the default when stderr is a terminal).
->>>>>>> logs
   kinesis-connectors status <config.json|config.js> [--json]
       Shows who reads what: each shard's lease owner, time left and checkpoint, and the live workers.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
