@@ -89,3 +89,25 @@ test('isDue turns true once maxAgeMs has passed since the first pending record',
   buf.flush('shardId-0');
   t.false(buf.isDue());
 });
+
+test('a batch that is exactly one window\'s outputs takes their memory as it is; any other batch is a copy', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 4, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  const whole = result(seqs(20, 4));
+  const [one] = buf.add('shardId-0', whole);
+  t.is(one.data.buffer, whole.data, 'not copied');
+  t.deepEqual([one.firstSeq, one.lastSeq, one.count, text(one)], ['20', '23', 4, 'r20\nr21\nr22\nr23\n']);
+  t.deepEqual(sequenceNumbers(one), ['20', '21', '22', '23']);
+
+  // Six outputs: the first batch is four of them (the rest stays in the buffer), so it must be a copy.
+  const split = result(seqs(30, 6));
+  const [part] = buf.add('shardId-0', split);
+  t.not(part.data.buffer, split.data);
+  t.is(text(part), 'r30\nr31\nr32\nr33\n');
+  // The rest of that window, then one with a record filtered out, flushed together: a copy.
+  const filtered = result(seqs(40, 2), [1]);
+  t.deepEqual(buf.add('shardId-0', filtered), []);
+  const mixed = buf.flush('shardId-0')!;
+  t.not(mixed.data.buffer, filtered.data, 'two windows in one batch');
+  t.is(text(mixed), 'r34\nr35\nr41\n');
+  t.deepEqual(sequenceNumbers(mixed), ['34', '35', '41']);
+});

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Piscina } from 'piscina';
-import { sequenceNumberOf, type TransformResult } from '../src/core/records.js';
+import { outputBytes, sequenceNumberOf, type TransformResult } from '../src/core/records.js';
 import { mergeHalves } from '../src/transform/merge-results.js';
 import { TransformRelay, startTransformPool } from '../src/transform/pool-relay.js';
 import { packWindow, sliceWindow } from '../src/transform/record-window.js';
@@ -18,7 +18,7 @@ function windowOf(count: number, bad: number) {
 }
 
 function outputs(r: TransformResult): string[] {
-  const text = Buffer.from(r.data).toString();
+  const text = outputBytes(r).toString();
   return Array.from({ length: r.offsets.length - 1 }, (_, j) => text.slice(r.offsets[j], r.offsets[j + 1] - 1));
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransformRunner } from '../src/transform/transform-runner.js';
 import { packWindow } from '../src/transform/record-window.js';
+import { outputBytes } from '../src/core/records.js';
 
 async function runnerFor(t: import('ava').ExecutionContext, source: string): Promise<TransformRunner> {
   const dir = await mkdtemp(join(tmpdir(), 'kc-runner-'));
@@ -20,7 +21,7 @@ function window(values: string[]) {
 }
 
 function outputs(r: { data: ArrayBuffer; offsets: Uint32Array }): string[] {
-  const text = Buffer.from(r.data).toString();
+  const text = outputBytes(r).toString();
   return Array.from({ length: r.offsets.length - 1 }, (_, i) => text.slice(r.offsets[i], r.offsets[i + 1]));
 }
 

@@ -52,7 +52,10 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
         .finally(() => post({ type: 'closed' }));
     }
   });
-  const loop = loopDelayMonitor(`emitter-${data.emitterIndex}`);
-  setInterval(() => post(loop.read()), LOOP_DELAY_INTERVAL_MS).unref();
+  // The event-loop delay is a metric of the endpoints: not sampled without them.
+  if (data.config.http.port !== undefined) {
+    const loop = loopDelayMonitor(`emitter-${data.emitterIndex}`);
+    setInterval(() => post(loop.read()), LOOP_DELAY_INTERVAL_MS).unref();
+  }
   post({ type: 'ready' });
 }

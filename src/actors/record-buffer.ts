@@ -33,6 +33,8 @@ interface Segment {
   kept: Uint32Array;
   keys: Uint8Array;
   keyOffsets: Uint32Array;
+  /** The segment is every output of its window: a batch of this segment alone can take its memory as it is. */
+  whole: boolean;
 }
 
 /** A record's place: window keys and index (decoded only when a batch is cut). */
@@ -95,7 +97,7 @@ export class RecordBuffer {
       if (end > segStart) {
         this.segments.push({
           data: data.subarray(offsets[segStart], offsets[end]), offsets: offsets.subarray(segStart, end + 1),
-          kept: keptIndex.subarray(segStart, end), keys, keyOffsets,
+          kept: keptIndex.subarray(segStart, end), keys, keyOffsets, whole: segStart === 0 && end === kept && offsets.length === kept + 1,
         });
       }
       segStart = end;
@@ -140,31 +142,30 @@ export class RecordBuffer {
     const count = this.count;
     const offsets = new Uint32Array(count + 1);
     const seqOffsets = new Uint32Array(count + 1);
-    let data = EMPTY;
-    let seqs = EMPTY;
-    if (count > 0) {
-      data = new Uint8Array(this.bytes);
-      seqs = new Uint8Array(this.seqBytes);
-      let pos = 0;
-      let spos = 0;
-      let r = 0;
-      for (const seg of this.segments) {
-        const base = seg.offsets[0];
-        for (let k = 0; k < seg.kept.length; k++, r++) {
-          offsets[r] = pos + seg.offsets[k] - base;
-          const i = seg.kept[k];
-          const from = seg.keyOffsets[2 * i];
-          const to = seg.keyOffsets[2 * i + 1];
-          seqOffsets[r] = spos;
-          seqs.set(seg.keys.subarray(from, to), spos);
-          spos += to - from;
-        }
-        data.set(seg.data, pos);
-        pos += seg.data.byteLength;
+    const seqs = count > 0 ? new Uint8Array(this.seqBytes) : EMPTY;
+    // A batch that is exactly one window's outputs (windowRecords equal to maxRecords, nothing
+    // filtered) takes the pool's output memory as it is: its records are not copied again.
+    const only = this.segments.length === 1 && this.segments[0].whole ? this.segments[0] : undefined;
+    const data: Uint8Array = only ? only.data : count > 0 ? new Uint8Array(this.bytes) : EMPTY;
+    let pos = 0;
+    let spos = 0;
+    let r = 0;
+    for (const seg of this.segments) {
+      const base = seg.offsets[0];
+      for (let k = 0; k < seg.kept.length; k++, r++) {
+        offsets[r] = pos + seg.offsets[k] - base;
+        const i = seg.kept[k];
+        const from = seg.keyOffsets[2 * i];
+        const to = seg.keyOffsets[2 * i + 1];
+        seqOffsets[r] = spos;
+        seqs.set(seg.keys.subarray(from, to), spos);
+        spos += to - from;
       }
-      offsets[count] = pos;
-      seqOffsets[count] = spos;
+      if (!only) data.set(seg.data, pos);
+      pos += seg.data.byteLength;
     }
+    offsets[count] = pos;
+    seqOffsets[count] = spos;
     const first = this.first!;
     const last = this.last!;
     const batch: Batch = {

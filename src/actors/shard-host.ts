@@ -10,8 +10,9 @@ import { windowTransferables } from '../transform/record-window.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
 
+/** How often the actors' stats are looked at; they are posted only when they changed. */
 const STATS_INTERVAL_MS = 100;
-/** The thread's event-loop delay goes with every tenth stats tick (once a second). */
+/** The thread's event-loop delay goes with every tenth stats tick (once a second), when the endpoints are on. */
 const LOOP_DELAY_EVERY = 10;
 
 export async function runShardHost(data: ShardHostData, parent: MessagePort): Promise<void> {
@@ -23,13 +24,23 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
   const deadLetter = new DeadLetterSink(config.deadLetter.dir);
   const actors = new Map<string, ShardActor>();
-  const postStats = (a: ShardActor, busy = a.busy) => post({ type: 'stats', shardId: a.shardId, generation: a.generation, ...a.stats, busy });
+  // What each actor's stats were when last posted: an idle actor (most of a stream of many shards)
+  // posts nothing at all, a busy one at most once per tick.
+  const posted = new WeakMap<ShardActor, string>();
+  const postStats = (a: ShardActor, busy = a.busy) => {
+    const { read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt } = a.stats;
+    const key = `${read} ${filtered} ${deadLettered} ${millisBehindLatest} ${caughtUp} ${lastReadAt} ${busy}`;
+    if (posted.get(a) === key) return;
+    posted.set(a, key);
+    post({ type: 'stats', shardId: a.shardId, generation: a.generation, read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt, busy });
+  };
 
-  const loop = loopDelayMonitor(`host-${data.hostIndex}`);
+  // The event-loop delay is a metric of the endpoints: not sampled without them.
+  const loop = config.http.port === undefined ? undefined : loopDelayMonitor(`host-${data.hostIndex}`);
   let ticks = 0;
   const statsTimer = setInterval(() => {
     for (const a of actors.values()) postStats(a);
-    if (++ticks % LOOP_DELAY_EVERY === 0) post(loop.read());
+    if (loop && ++ticks % LOOP_DELAY_EVERY === 0) post(loop.read());
   }, STATS_INTERVAL_MS);
 
   const api: ShardHostApi & { replaceEmitter(index: number, port: MessagePort): void } = {
@@ -61,7 +72,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       const running = [...actors.values()];
       await Promise.all(running.map((a) => a.stop()));
       clearInterval(statsTimer);
-      loop.stop();
+      loop?.stop();
       for (const a of running) postStats(a);
       await source.close();
       return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position, emitted: { ...a.emitted } }));

@@ -1,5 +1,6 @@
 /** The start-up check of the Redis checkpoint store: connect (authenticating), then PING. */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from './ioredis.js';
 import { redactUrl } from '../config/url-rules.js';
 import { SinkCheckError } from '../core/errors.js';
 
@@ -9,7 +10,7 @@ import { SinkCheckError } from '../core/errors.js';
  * NOAUTH…), or resolves once PING answers. The connection is closed either way.
  */
 export async function checkRedis(url: string, connectTimeoutMs = 5000): Promise<void> {
-  const redis = new Redis(url, {
+  const redis = newRedis(url, {
     lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: connectTimeoutMs,
     retryStrategy: () => null, reconnectOnError: () => false,
   });

@@ -3,7 +3,8 @@
  * the shards' leases beside them on the same connection (see `redis-lease-store.ts`).
  */
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from './ioredis.js';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
 import { leaseKey, type LeaseFence } from './lease-store.js';
 import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
@@ -30,7 +31,7 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   constructor(private readonly options: RedisCheckpointStoreOptions) {
     this.where = redactUrl(options.url);
-    this.redis = new Redis(options.url, {
+    this.redis = newRedis(options.url, {
       lazyConnect: true,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,

@@ -28,15 +28,16 @@ export interface SourceRecord {
  * partition key (UTF-8) `keys[keyOffsets[2i+1] .. keyOffsets[2i+2])`.
  */
 export interface WindowKeys {
-  keys: ArrayBuffer;
+  /** Shared memory when packed by a shard actor (see `record-window.ts`). */
+  keys: ArrayBufferLike;
   keyOffsets: Uint32Array;
 }
 
-/** A slice of one shard's records, packed for the transform pool (buffers are transferred). */
+/** A slice of one shard's records, packed for the transform pool (in shared memory: see `record-window.ts`). */
 export interface RecordWindow extends WindowKeys {
   shardId: string;
   /** Record bytes back to back; record i is `data[offsets[i] .. offsets[i+1])`. */
-  data: ArrayBuffer;
+  data: ArrayBufferLike;
   offsets: Uint32Array;
   /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
   arrivals: Float64Array;
@@ -56,8 +57,10 @@ export interface TransformFailure {
 
 /**
  * The pool's answer for one window. Outputs each end with "\n"; output j is
- * `data[offsets[j] .. offsets[j+1])`. The window's packed keys come back with it (moved, not
- * copied), so the buffer can take each kept record's sequence number from them.
+ * `data[offsets[j] .. offsets[j+1])`, and `data` may hold unused room after the last output
+ * (`offsets[last]` is where they end). The window's packed keys come back with it (the same
+ * memory, neither copied nor moved), so the buffer can take each kept record's sequence number
+ * from them.
  */
 export interface TransformResult extends WindowKeys {
   data: ArrayBuffer;
@@ -76,4 +79,9 @@ export function sequenceNumberOf(w: WindowKeys, i: number): string {
 /** Record i's partition key in packed window keys. */
 export function partitionKeyOf(w: WindowKeys, i: number): string {
   return Buffer.from(w.keys).toString('utf8', w.keyOffsets[2 * i + 1], w.keyOffsets[2 * i + 2]);
+}
+
+/** The outputs of a transform result, back to back (without the room after them). */
+export function outputBytes(r: Pick<TransformResult, 'data' | 'offsets'>): Buffer {
+  return Buffer.from(r.data, 0, r.offsets[r.offsets.length - 1]);
 }

@@ -8,8 +8,8 @@
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { ConnectorError, describeError, isPermanent } from '../core/errors.js';
-import { Metrics } from '../http/metrics.js';
-import { StatusServer } from '../http/server.js';
+import type { Metrics } from '../http/metrics.js';
+import type { StatusServer } from '../http/server.js';
 import type { LoopDelay, ShardRow, TelemetrySnapshot, TelemetrySource } from '../http/snapshot.js';
 import type { LoopDelayEvent } from '../threads/protocol.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -30,7 +30,8 @@ export interface TelemetryDeps {
 }
 
 export class PipelineTelemetry implements TelemetrySource {
-  readonly metrics: Metrics;
+  /** The metrics, with the endpoints only (prom-client is not even loaded without them). */
+  metrics: Metrics | undefined;
   private server: StatusServer | undefined;
   private serving: Promise<string | undefined> | undefined;
   private readonly restarts = new Map<string, { code: string; permanent: boolean; count: number }>();
@@ -43,9 +44,7 @@ export class PipelineTelemetry implements TelemetrySource {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
 
-  constructor(private readonly deps: TelemetryDeps) {
-    this.metrics = new Metrics({ app: deps.config.app, stream: deps.config.stream }, deps.ownership.workerId);
-  }
+  constructor(private readonly deps: TelemetryDeps) {}
 
   /** `http://host:port` once the endpoints listen. */
   get url(): string | undefined {
@@ -61,6 +60,8 @@ export class PipelineTelemetry implements TelemetrySource {
   private async listen(): Promise<string | undefined> {
     const { port, host, unreadyAfterMs, checkpointStaleMs } = this.deps.config.http;
     if (port === undefined) return undefined;
+    const [{ Metrics }, { StatusServer }] = await Promise.all([import('../http/metrics.js'), import('../http/server.js')]);
+    this.metrics = new Metrics({ app: this.deps.config.app, stream: this.deps.config.stream }, this.deps.ownership.workerId);
     this.server = new StatusServer(this, this.metrics, { port, host, unreadyAfterMs, checkpointStaleMs });
     try {
       await this.server.listen();
@@ -77,7 +78,7 @@ export class PipelineTelemetry implements TelemetrySource {
   async close(): Promise<void> {
     clearInterval(this.probeTimer);
     await this.server?.close();
-    this.metrics.close();
+    this.metrics?.close();
   }
 
   /** The store answered (the start-up read every checkpoint, a lease round went through). */

@@ -70,7 +70,7 @@ export class Pipeline {
       hostEvent: (event) => this.onHostEvent(event),
       hostExited: (index, code) => this.onHostExited(index, code),
       loopDelay: (event) => this.telemetry.loopDelay(event),
-      transformed: (_shardId, seconds) => this.telemetry.metrics.observeTransform(seconds),
+      transformed: (_shardId, seconds) => this.telemetry.metrics?.observeTransform(seconds),
     });
     this.ownership = new ShardOwnership(this.store, this.registry, this.config.worker.id ?? defaultWorkerId(), this.config.lease, this.logger, {
       acquired: () => this.startReady(),
@@ -181,7 +181,7 @@ export class Pipeline {
     const current = s.generation === event.generation;
     const e = event.emitted;
     if (e) {
-      this.telemetry.metrics.observeEmit(e.latencyMs / 1000);
+      this.telemetry.metrics?.observeEmit(e.latencyMs / 1000);
       for (const l of this.listeners) l({ type: 'emitted', count: e.count, location: e.location });
       // A drained actor's answer already counted everything it stored.
       if (!(current && s.drained)) addEmitted(s.emitted, { count: e.count, bytes: e.bytes, batches: 1 });

@@ -15,6 +15,7 @@ import {
 } from '../threads/protocol.js';
 import { connect, transfer } from '../threads/rpc.js';
 import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
+import { IO_THREAD_LIMITS } from '../threads/thread-limits.js';
 import { RespawnPolicy } from './restart-policy.js';
 
 const WORKERS = new URL('../../workers/', import.meta.url);
@@ -154,7 +155,7 @@ export class ThreadManager {
   }
 
   private spawnEmitter(index: number): Promise<EmitterThread> {
-    const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData: { emitterIndex: index, config: this.config } });
+    const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData: { emitterIndex: index, config: this.config }, resourceLimits: IO_THREAD_LIMITS });
     const thread: EmitterThread = { index, worker, exited: false };
     worker.on('message', (m: EmitterMessage) => {
       if (m.type === 'log') dispatchLog(this.logger, m);
@@ -209,7 +210,7 @@ export class ThreadManager {
       (shardId, seconds) => this.events.transformed?.(shardId, seconds));
     const data: ShardHostData = { hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts };
     const worker = new Worker(new URL('shard-host-thread.js', WORKERS), {
-      workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts],
+      workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts], resourceLimits: IO_THREAD_LIMITS,
     });
     const host: HostThread = { index, worker, api: connect<HostApi>(control.port1, `shard host thread ${index}`), relay: relay.port1, exited: false };
     worker.on('message', (event: HostEvent) => {

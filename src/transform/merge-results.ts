@@ -7,10 +7,11 @@ import type { RecordWindow, TransformResult, WindowKeys } from '../core/records.
  * summed; the window's own packed keys go back with it.
  */
 export function mergeHalves(left: TransformResult, right: TransformResult, split: number, keys: WindowKeys): TransformResult {
-  const leftBytes = left.data.byteLength;
-  const data = new Uint8Array(leftBytes + right.data.byteLength);
-  data.set(new Uint8Array(left.data), 0);
-  data.set(new Uint8Array(right.data), leftBytes);
+  const leftBytes = left.offsets[left.offsets.length - 1];
+  const rightBytes = right.offsets[right.offsets.length - 1];
+  const data = new Uint8Array(leftBytes + rightBytes);
+  data.set(new Uint8Array(left.data, 0, leftBytes), 0);
+  data.set(new Uint8Array(right.data, 0, rightBytes), leftBytes);
   const leftOutputs = left.offsets.length - 1;
   const offsets = new Uint32Array(leftOutputs + right.offsets.length);
   offsets.set(left.offsets, 0);

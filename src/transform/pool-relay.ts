@@ -9,9 +9,10 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { sequenceNumberOf, type RecordWindow, type TransformResult } from '../core/records.js';
 import { deserializeError, type TransformApi } from '../threads/protocol.js';
 import { serve, transfer } from '../threads/rpc.js';
+import { POOL_THREAD_LIMITS } from '../threads/thread-limits.js';
 import { classifyPoolFailure, PoolFault } from './pool-fault.js';
 import { probeTransformModule } from './probe-transform-module.js';
-import { sliceWindow, windowTransferables } from './record-window.js';
+import { movable, sliceWindow, windowTransferables } from './record-window.js';
 import { taskClock } from './task-clock.js';
 import type { TransformAnswer } from './transform-task.js';
 import { bisectWindow } from './window-bisection.js';
@@ -25,6 +26,7 @@ export async function startTransformPool(options: { threads: number; module?: st
     maxThreads: options.threads,
     idleTimeout: Infinity,
     workerData: { module: options.module },
+    resourceLimits: POOL_THREAD_LIMITS,
   });
   // A thread that dies under a task is reported by the relay, with the window. Piscina reports one
   // that dies running no task as an 'error' event, which must not go unheard (it would end the
@@ -64,7 +66,7 @@ export class TransformRelay {
     }
   }
 
-  /** One pool call for a copy of `w` (which stays here, so it can be bisected). */
+  /** One pool call for `w`, which stays here whole, so it can be bisected (a copy unless it is in shared memory). */
   private async attempt(w: RecordWindow): Promise<TransformResult> {
     const copy = sliceWindow(w, 0, w.offsets.length - 1);
     // transform.timeoutMs counts from when a thread starts the task, not from when it was queued.
@@ -103,7 +105,7 @@ export function serveTransformRelay(pool: Piscina, port: MessagePort, timeoutMs:
       const startedAt = performance.now();
       const r = await relay.run(window);
       observe?.(window.shardId, (performance.now() - startedAt) / 1000);
-      return transfer(r, [r.data, r.offsets.buffer as ArrayBuffer, r.keptIndex.buffer as ArrayBuffer, r.keys, r.keyOffsets.buffer as ArrayBuffer]);
+      return transfer(r, movable([r.data, r.offsets.buffer, r.keptIndex.buffer, r.keys, r.keyOffsets.buffer]));
     },
   };
   serve(api, port);

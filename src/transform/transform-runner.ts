@@ -18,13 +18,15 @@ class OutputWriter {
   private pos = 0;
   readonly offsets: number[] = [0];
 
+  // Buffers of their own (never a slice of Node's shared pool), so the output moves to the host
+  // thread as it is, unused room after it included.
   constructor(sizeHint: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(1024, sizeHint));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(1024, sizeHint));
   }
 
   private ensure(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + extra));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -56,10 +58,9 @@ class OutputWriter {
     this.offsets.push(this.pos);
   }
 
+  /** The outputs, not copied: `data` may be longer than they are (`offsets` says where they end). */
   finish(): { data: ArrayBuffer; offsets: Uint32Array } {
-    const data = new ArrayBuffer(this.pos);
-    new Uint8Array(data).set(this.buf.subarray(0, this.pos));
-    return { data, offsets: Uint32Array.from(this.offsets) };
+    return { data: this.buf.buffer as ArrayBuffer, offsets: Uint32Array.from(this.offsets) };
   }
 }
 
