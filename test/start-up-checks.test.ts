@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createStream } from '../src/aws/create-stream.js';
 import type { PipelineOptions } from '../src/config/config.js';
+import { SinkCheckError } from '../src/core/errors.js';
 import { createTableSql } from '../src/emitters/postgres/postgres-emitter.js';
 import { createFileTableSql } from '../src/emitters/redshift/redshift-basic-emitter.js';
 import { DATABASE_URL, startLocalRedshift, type LocalRedshift } from '../src/local/local-redshift.js';
@@ -61,6 +62,10 @@ async function startFails(t: import('ava').ExecutionContext, extra: Partial<Pipe
   t.log(`failed in ${Date.now() - started} ms: ${err.message}`);
   t.is(err.name, 'SinkCheckError');
   t.is((err as { code?: string }).code, 'SINK_UNAVAILABLE');
+  // The sink is checked on an emitter thread, the store on the main thread: the class survives either way.
+  t.true(err instanceof SinkCheckError, 'instanceof SinkCheckError');
+  t.is(typeof (err as SinkCheckError).sink, 'string');
+  t.is(typeof (err as SinkCheckError).setting, 'string');
   t.false(logger.lines.some((l) => l.msg === 'pipeline started' || l.msg === 'starting shard actor'), 'no shard actor started');
   t.is(pipeline.stats().recordsRead, 0);
   return err;

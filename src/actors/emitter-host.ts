@@ -29,6 +29,15 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
     post({ type: 'failed', error: serializeError(err) });
     return;
   }
+  if (data.check) {
+    try {
+      await emitter.check?.();
+    } catch (err) {
+      await emitter.close().catch(() => undefined);
+      post({ type: 'failed', error: serializeError(err) });
+      return;
+    }
+  }
   const closing = new AbortController();
   // Every batch waiting to retry listens on this one signal; more than ten at once is expected.
   setMaxListeners(0, closing.signal);

@@ -24,24 +24,8 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
   const deadLetter = new DeadLetterSink(config.deadLetter.dir);
   const actors = new Map<string, ShardActor>();
-  // What each actor's stats were when last posted: an idle actor (most of a stream of many shards)
-  // posts nothing at all, a busy one at most once per tick.
-  const posted = new WeakMap<ShardActor, string>();
-  const postStats = (a: ShardActor, busy = a.busy) => {
-    const { read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt } = a.stats;
-    const key = `${read} ${filtered} ${deadLettered} ${millisBehindLatest} ${caughtUp} ${lastReadAt} ${busy}`;
-    if (posted.get(a) === key) return;
-    posted.set(a, key);
-    post({ type: 'stats', shardId: a.shardId, generation: a.generation, read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt, busy });
-  };
-
-  // The event-loop delay is a metric of the endpoints: not sampled without them.
-  const loop = config.http.port === undefined ? undefined : loopDelayMonitor(`host-${data.hostIndex}`);
-  let ticks = 0;
-  const statsTimer = setInterval(() => {
-    for (const a of actors.values()) postStats(a);
-    if (loop && ++ticks % LOOP_DELAY_EVERY === 0) post(loop.read());
-  }, STATS_INTERVAL_MS);
+  const stats = statsReporter(post, actors, config.http.port === undefined ? undefined : `host-${data.hostIndex}`);
+  const postStats = stats.post;
 
   const api: ShardHostApi & { replaceEmitter(index: number, port: MessagePort): void } = {
     startActor(req: StartActorRequest) {
@@ -71,8 +55,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
     async stopAll() {
       const running = [...actors.values()];
       await Promise.all(running.map((a) => a.stop()));
-      clearInterval(statsTimer);
-      loop?.stop();
+      stats.stop();
       for (const a of running) postStats(a);
       await source.close();
       return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position, emitted: { ...a.emitted } }));
@@ -97,6 +80,36 @@ function framedTransform(relay: TransformApi, config: ResolvedConfig): Transform
     run: (window) => {
       const framed = { ...window, rawFraming };
       return relay.run(transfer(framed, windowTransferables(framed)));
+    },
+  };
+}
+
+/**
+ * Posts an actor's stats when they changed since they were last posted (an idle actor, most of a
+ * stream of many shards, posts nothing at all; a busy one at most once per tick), and, when
+ * `loopThread` names this thread (the endpoints are on), its event-loop delay once a second.
+ */
+export function statsReporter(post: (event: HostEvent) => void, actors: Map<string, Pick<ShardActor, 'shardId' | 'generation' | 'stats' | 'busy'>>, loopThread: string | undefined) {
+  type Reporting = Pick<ShardActor, 'shardId' | 'generation' | 'stats' | 'busy'>;
+  const posted = new WeakMap<Reporting, string>();
+  const postStats = (a: Reporting, busy = a.busy) => {
+    const { read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt } = a.stats;
+    const key = `${read} ${filtered} ${deadLettered} ${millisBehindLatest} ${caughtUp} ${lastReadAt} ${busy}`;
+    if (posted.get(a) === key) return;
+    posted.set(a, key);
+    post({ type: 'stats', shardId: a.shardId, generation: a.generation, read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt, busy });
+  };
+  const loop = loopThread === undefined ? undefined : loopDelayMonitor(loopThread);
+  let ticks = 0;
+  const timer = setInterval(() => {
+    for (const a of actors.values()) postStats(a);
+    if (loop && ++ticks % LOOP_DELAY_EVERY === 0) post(loop.read());
+  }, STATS_INTERVAL_MS);
+  return {
+    post: postStats,
+    stop() {
+      clearInterval(timer);
+      loop?.stop();
     },
   };
 }

@@ -1,5 +1,4 @@
 /** The start-up check of the Redis checkpoint store: connect (authenticating), then PING. */
-import type { Redis } from 'ioredis';
 import { newRedis } from './ioredis.js';
 import { redactUrl } from '../config/url-rules.js';
 import { SinkCheckError } from '../core/errors.js';

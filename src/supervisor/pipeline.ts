@@ -126,7 +126,7 @@ export class Pipeline {
       // store are checked: a broken module fails the start-up at once, and the other failures wait
       // for that check, so the module is named first, then the stream, then the sink or the store.
       const listed = this.listShards().then((shards) => ({ shards }), (error: unknown) => ({ error }));
-      const checked = runStartUpChecks(config, this.store).then(() => undefined, (error: unknown) => ({ error }));
+      const checked = runStartUpChecks(() => this.threads.startEmitters(), this.store).then(() => undefined, (error: unknown) => ({ error }));
       const [, result, check] = await Promise.all([this.threads.startPool(), listed, checked]);
       if ('error' in result) throw result.error;
       if (check) throw check.error;

@@ -11,7 +11,7 @@ import { ThreadError, describeError } from '../core/errors.js';
 import { dispatchLog, type LogEvent, type Logger } from '../core/logger.js';
 import { withTimeout } from '../core/with-timeout.js';
 import {
-  deserializeError, type DrainedActor, type HostEvent, type LoopDelayEvent, type SerializedError, type ShardHostApi, type ShardHostData,
+  deserializeError, type DrainedActor, type EmitterThreadData, type HostEvent, type LoopDelayEvent, type SerializedError, type ShardHostApi, type ShardHostData,
 } from '../threads/protocol.js';
 import { connect, transfer } from '../threads/rpc.js';
 import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
@@ -60,6 +60,7 @@ export interface PoolLoad {
 
 export class ThreadManager {
   private pool: Piscina | undefined;
+  private emittersStarted: Promise<void> | undefined;
   private hosts: HostThread[] = [];
   private emitters: EmitterThread[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -98,11 +99,21 @@ export class ThreadManager {
     this.pool ??= await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS, logger: this.logger });
   }
 
-  /** Starts the pool (unless started), the emitter threads and `min(shards, cores)` host threads (or `shards.hostThreads`). */
+  /**
+   * Starts the emitter threads (once); the first one runs the sink's start-up check before it
+   * answers, so this rejects with the check's SinkCheckError when the sink fails it.
+   */
+  startEmitters(): Promise<void> {
+    this.emittersStarted ??= (async () => {
+      for (let i = 0; i < this.config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i, i === 0));
+    })();
+    return this.emittersStarted;
+  }
+
+  /** Starts the pool and the emitter threads (unless started), and `min(shards, cores)` host threads (or `shards.hostThreads`). */
   async start(shardCount: number): Promise<void> {
     const { config } = this;
-    await this.startPool();
-    for (let i = 0; i < config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i));
+    await Promise.all([this.startPool(), this.startEmitters()]);
     const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, availableParallelism()));
     for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
     // Every thread is up and has loaded its modules before the first actor starts.
@@ -154,8 +165,9 @@ export class ThreadManager {
     this.timers.add(timer);
   }
 
-  private spawnEmitter(index: number): Promise<EmitterThread> {
-    const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData: { emitterIndex: index, config: this.config }, resourceLimits: IO_THREAD_LIMITS });
+  private spawnEmitter(index: number, check = false): Promise<EmitterThread> {
+    const workerData: EmitterThreadData = { emitterIndex: index, config: this.config, check };
+    const worker = new Worker(new URL('emitter-thread.js', WORKERS), { workerData, resourceLimits: IO_THREAD_LIMITS });
     const thread: EmitterThread = { index, worker, exited: false };
     worker.on('message', (m: EmitterMessage) => {
       if (m.type === 'log') dispatchLog(this.logger, m);

@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Batch } from '../core/batch.js';
 import type { LogEvent } from '../core/logger.js';
 import type { RecordWindow, StartAt, TransformResult } from '../core/records.js';
+import { SinkCheckError } from '../core/errors.js';
 
 /**
  * A shard actor's report that more of its shard is stored: `position` is the sequence number below
@@ -81,6 +82,9 @@ export interface SerializedError {
   retriable?: boolean;
   /** See `ConnectorError.permanent`. */
   permanent?: boolean;
+  /** A SinkCheckError's sink and setting (the start-up check runs on an emitter thread). */
+  sink?: string;
+  setting?: string;
 }
 
 /** Records, bytes and batches an actor has had stored since it started. */
@@ -145,6 +149,8 @@ export interface ShardHostData {
 export interface EmitterThreadData {
   emitterIndex: number;
   config: import('../config/config.js').ResolvedConfig;
+  /** Run the sink's start-up check (`Emitter.check`) before answering ready (the first thread, at start-up). */
+  check: boolean;
 }
 
 export function serializeError(err: unknown): SerializedError {
@@ -157,12 +163,20 @@ export function serializeError(err: unknown): SerializedError {
       code: typeof e.code === 'string' ? e.code : undefined,
       retriable: typeof e.retriable === 'boolean' ? e.retriable : undefined,
       permanent: typeof e.permanent === 'boolean' ? e.permanent : undefined,
+      ...(err instanceof SinkCheckError ? { sink: err.sink, setting: err.setting } : {}),
     };
   }
   return { name: 'Error', message: String(err) };
 }
 
 export function deserializeError(s: SerializedError): Error {
+  if (s.name === 'SinkCheckError' && s.sink !== undefined && s.setting !== undefined) {
+    // Still a SinkCheckError on this side, for callers of `start()` that test for the class.
+    const check = new SinkCheckError(s.sink, s.setting, '', undefined);
+    check.message = s.message;
+    if (s.stack) check.stack = s.stack;
+    return check;
+  }
   const err = new Error(s.message) as Error & { code?: string; retriable?: boolean; permanent?: boolean };
   err.name = s.name;
   if (s.stack) err.stack = s.stack;
