@@ -100,9 +100,11 @@ test('a transform that throws on every record is reported as such, with no rate'
   const poison = join(tmp, 'poison.ndjson');
   await writeFile(poison, ids('p', 20).map((id) => JSON.stringify({ id, poison: true })).join('\n') + '\n');
   const file = await config('throws', { transform: { module: fixture('transform-throws.js') } });
-  const run = await cli(['bench', file, '--from', poison, '--records', '2000', '--json']);
+  const run = await cli(['bench', file, '--from', poison, '--records', '2000', '--e2e', '--json']);
   t.is(run.code, 1);
   t.is(run.stdout, '');
+  // Found on the main thread before the pipeline (--e2e) runs.
+  t.notRegex(run.stderr, /whole pipeline/);
   t.regex(run.stderr, /every one of the 2000 sample records threw in the transform module .*transform-throws\.js \(the first: RangeError: poison record p-0\); no rate is reported/);
 });
 

@@ -4,7 +4,7 @@
  * the whole pipeline (`--e2e`), and suggests `transform.threads` and `transform.windowRecords`.
  * This file reads the command line and prints the report; the measuring is in `./bench/`.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type ResolvedConfig } from '../config/config.js';
@@ -13,7 +13,7 @@ import { loadConfigFile } from '../config/load-config-file.js';
 import { createCliLogger, logFormat } from './cli-logger.js';
 import { readFileSample } from './bench/file-sample.js';
 import { measurePipeline, type PipelineFigures } from './bench/measure-pipeline.js';
-import { measureTransform, NOISE, type TransformFigures } from './bench/measure-transform.js';
+import { measureSingleThreadChecked, measureTransform, NOISE, type TransformFigures } from './bench/measure-transform.js';
 import { meanBytes, type Sample } from './bench/sample.js';
 import { readStreamSample } from './bench/stream-sample.js';
 import { UsageError } from './usage-error.js';
@@ -37,7 +37,8 @@ export interface TransformReport extends TransformFigures {
 }
 
 export interface BenchReport {
-  machine: { cores: number; cpu: string; node: string; platform: string };
+  /** `loadAverage`: the 1-minute load average when the benchmark started (0 where the OS has none). */
+  machine: { cores: number; cpu: string; node: string; platform: string; loadAverage: number };
   config: { file: string; stream: string };
   sample: { source: Sample['source']; read: number; records: number; meanRecordBytes: number };
   /** null when the config names no transform module (see `notes`). */
@@ -82,31 +83,41 @@ async function readSample(args: BenchArgs, config: ResolvedConfig): Promise<Samp
 
 /** Runs the benchmark the arguments ask for; the report. */
 export async function runBenchmark(args: BenchArgs): Promise<BenchReport> {
+  const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version,
+    platform: `${process.platform}-${process.arch}`, loadAverage: loadavg()[0] };
   const { options, baseDir } = await loadConfigFile(args.config);
   const config = resolveConfig(options, { baseDir });
   const sample = await readSample(args, config);
   const notes: string[] = [];
-  // The pipeline first: its peak RSS is then not that of the pools measured after it.
+  if (machine.loadAverage > machine.cores / 2) {
+    notes.push(`the machine was busy when the benchmark started (load average ${machine.loadAverage.toFixed(2)} on ${machine.cores} cores): `
+      + 'other processes share the cores, so the rates are lower, and the higher thread counts gain less, than on an idle machine');
+  }
+  const { module, threads, windowRecords, timeoutMs, loadTimeoutMs } = config.transform;
+  const settings = module === undefined ? undefined : { module, windowRecords, timeoutMs, loadTimeoutMs };
+  // First, on the main thread: a module that throws on every record is reported before anything else runs.
+  if (settings) progress('transform: single thread');
+  const single = settings && await measureSingleThreadChecked(settings, sample.records);
+  // The pipeline before the pools: its peak RSS is then not that of the pools measured after it.
   let e2e: PipelineFigures | null = null;
   if (args.e2e) {
     progress(`whole pipeline over ${args.shards} replay shards`);
     e2e = await measurePipeline(options, config, baseDir, sample.records, args.shards, createCliLogger('warn', logFormat(undefined)));
   }
   let transform: TransformReport | null = null;
-  const { module, threads, windowRecords, timeoutMs, loadTimeoutMs } = config.transform;
-  if (module === undefined) {
+  if (!settings || !single) {
     notes.push('the config names no transform.module: records pass through as they are, so there is no transform to benchmark'
-      + (args.e2e ? '' : ' (--e2e still measures the whole pipeline)'));
+      + (args.e2e ? '' : '; --e2e measures the whole pipeline all the same'));
   } else {
-    const figures = await measureTransform({ module, windowRecords, timeoutMs, loadTimeoutMs }, sample.records, (step) => progress(`transform: ${step}`));
-    transform = { module, configured: { threads, windowRecords }, ...figures };
+    const figures = await measureTransform(settings, sample.records, single, (step) => progress(`transform: ${step}`));
+    transform = { module: settings.module, configured: { threads, windowRecords }, ...figures };
     if (figures.tally.failed > 0) {
       notes.push(`${figures.tally.failed} of the ${figures.tally.records} sample records threw in the transform (the first: ${figures.tally.firstError}); `
         + 'the pipeline sends them to the dead-letter sink, and they count in the rates');
     }
   }
   return {
-    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine,
     config: { file: resolve(args.config), stream: config.stream },
     sample: { source: sample.source, read: sample.read, records: sample.records.length, meanRecordBytes: meanBytes(sample.records) },
     transform, e2e, notes,
@@ -115,10 +126,12 @@ export async function runBenchmark(args: BenchArgs): Promise<BenchReport> {
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** Rows as columns padded to their widest cell (the first column left-aligned, the others right). */
+/** Rows as columns padded to their widest cell: numbers right-aligned, the first and last columns (words) left. */
 function table(rows: string[][], indent = '  '): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => indent + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ').trimEnd()).join('\n') + '\n';
+  const last = widths.length - 1;
+  const cell = (text: string, c: number) => (c === 0 || c === last ? text.padEnd(widths[c]) : text.padStart(widths[c]));
+  return rows.map((r) => indent + r.map(cell).join('   ').trimEnd()).join('\n') + '\n';
 }
 
 function sampleLine(r: BenchReport): string {

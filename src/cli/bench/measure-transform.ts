@@ -14,8 +14,11 @@ import { TransformRunner } from '../../transform/transform-runner.js';
 
 const WORKERS = new URL('../../../workers/', import.meta.url);
 
-/** Timed passes over the sample per figure; the fastest counts (the others absorb noise). */
-const PASSES = 2;
+/**
+ * Timed passes over the sample per figure: at least MIN_PASSES, more until MIN_SECONDS have passed
+ * (at most MAX_PASSES). The fastest pass counts: the others absorb what other processes took.
+ */
+const PASSES = { min: 2, max: 10, minSeconds: 0.5 };
 /** Windows in flight per pool thread, so a thread never waits for the main thread between windows. */
 const IN_FLIGHT_PER_THREAD = 2;
 /** A thread count reaching this share of the best rate is enough. */
@@ -72,11 +75,12 @@ function count(tally: Tally, w: RecordWindow, r: TransformResult): void {
   if (first && tally.firstError === undefined) tally.firstError = `${first.error.name}: ${first.error.message}`;
 }
 
-/** Runs `pass` PASSES times; the best rate, and the tally of the last pass. */
+/** Runs `pass` as PASSES says; the best rate, and the tally of the last pass. */
 async function fastest(records: number, pass: () => Promise<Tally>): Promise<{ rps: number; tally: Tally }> {
   let rps = 0;
   let tally = emptyTally();
-  for (let i = 0; i < PASSES; i++) {
+  const start = performance.now();
+  for (let i = 0; i < PASSES.max && (i < PASSES.min || performance.now() - start < PASSES.minSeconds * 1000); i++) {
     const t0 = performance.now();
     tally = await pass();
     rps = Math.max(rps, records / ((performance.now() - t0) / 1000));
@@ -150,15 +154,19 @@ export function windowSizesToTry(configured: number, records: number, threads: n
   return [...new Set([...fits, configured])].sort((a, b) => a - b);
 }
 
-/**
- * Every transform figure. `onProgress` hears each step (for a line on stderr). Rejects when every
- * record of the sample throws: there is no rate worth reporting then.
- */
-export async function measureTransform(settings: TransformSettings, records: readonly SourceRecord[],
-  onProgress: (step: string) => void = () => {}): Promise<TransformFigures> {
-  onProgress('single thread');
+/** The single-thread rate and what the module did with the sample; rejects when every record throws (no rate is worth reporting then). */
+export async function measureSingleThreadChecked(settings: TransformSettings, records: readonly SourceRecord[]): Promise<{ rps: number; tally: Tally }> {
   const single = await measureSingleThread(settings.module, records, settings.windowRecords);
   if (single.tally.failed === single.tally.records) throw new EveryRecordFailedError(settings.module, single.tally);
+  return single;
+}
+
+/**
+ * The pool figures (each thread count, then window sizes at the suggested count) read against the
+ * single-thread rate (see {@link measureSingleThreadChecked}). `onProgress` hears each step.
+ */
+export async function measureTransform(settings: TransformSettings, records: readonly SourceRecord[], single: { rps: number; tally: Tally },
+  onProgress: (step: string) => void = () => {}): Promise<TransformFigures> {
   const threads: ThreadFigure[] = [];
   for (let n = 1; n <= availableParallelism(); n++) {
     onProgress(`pool, ${n} thread(s)`);
