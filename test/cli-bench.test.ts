@@ -1,6 +1,6 @@
 // `kinesis-connectors bench`, run as the real CLI in a child process: on a sample file, on a
 // transform that throws on every record, on bad arguments, and on a sample read from a real
-// (embedded) stream, which must not be checkpointed.
+// (embedded) stream, which must not be checkpointed; and the rules of its suggestions.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +8,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStream } from '../src/aws/create-stream.js';
 import type { BenchReport } from '../src/cli/bench-command.js';
+import { shardLimit } from '../src/cli/bench/measure-pipeline.js';
+import { suggestThreads, suggestWindow, windowSizesToTry } from '../src/cli/bench/measure-transform.js';
 import { ids, produce, startEnv, uniqueName, type Env } from './helpers/components.js';
 import { fixture, writeConfigFile } from './helpers/pipeline-options.js';
 
@@ -152,6 +154,10 @@ test.serial('bench reads its sample from the stream without checkpointing, and n
     t.like(r.sample, { read: 250, records: 250 });
     t.is(r.transform!.tally.records, 250);
     t.is(r.transform!.tally.emitted, 250);
+    // A stream holding fewer records than asked for is read to its end, and the sample cycled.
+    const all = await cli(['bench', file, '--records', '1000', '--json']);
+    t.is(all.code, 0, all.stderr);
+    t.like((JSON.parse(all.stdout) as BenchReport).sample, { read: 300, records: 1000 });
     await t.throwsAsync(access(join(tmp, stream, 'checkpoints.json')), undefined, 'the checkpoint store was written');
     const unreachable = await config(uniqueName('unreachable'), { stream, kinesis: { endpoint: 'http://127.0.0.1:1', maxAttempts: 1 } });
     const down = await cli(['bench', unreachable, '--records', '10']);
@@ -161,4 +167,22 @@ test.serial('bench reads its sample from the stream without checkpointing, and n
   } finally {
     await env?.close();
   }
+});
+
+test('the suggestions: the fewest threads within 90% of the best; the configured window unless another is more than 5% faster', (t) => {
+  const threads = [{ threads: 1, rps: 100, efficiency: 1 }, { threads: 2, rps: 185, efficiency: 0.93 }, { threads: 3, rps: 200, efficiency: 0.67 }, { threads: 4, rps: 190, efficiency: 0.48 }];
+  t.is(suggestThreads(threads), 2);
+  t.is(suggestThreads([{ threads: 1, rps: 100, efficiency: 1 }]), 1);
+  t.deepEqual(suggestWindow([{ windowRecords: 100, rps: 100 }, { windowRecords: 500, rps: 97 }, { windowRecords: 2000, rps: 90 }], 500), { windowRecords: 500, withinNoise: true });
+  t.deepEqual(suggestWindow([{ windowRecords: 100, rps: 100 }, { windowRecords: 500, rps: 94 }], 500), { windowRecords: 100, withinNoise: false });
+  t.deepEqual(suggestWindow([{ windowRecords: 100, rps: 90 }, { windowRecords: 500, rps: 100 }], 500), { windowRecords: 500, withinNoise: false });
+  // Sizes that leave a thread fewer than 2 windows of the sample are not tried; the configured one always is.
+  t.deepEqual(windowSizesToTry(250, 2000, 2), [100, 250, 500]);
+  t.deepEqual(windowSizesToTry(500, 20_000, 2), [100, 500, 2000]);
+  t.deepEqual(windowSizesToTry(10_000, 100, 1), [10_000]);
+});
+
+test("a shard's write limit: 1,000 records/s, or 1 MiB/s for records over 1 KiB", (t) => {
+  t.deepEqual(shardLimit(200), { rps: 1000, limitedBy: 'records', meanRecordBytes: 200 });
+  t.deepEqual(shardLimit(4096), { rps: 256, limitedBy: 'bytes', meanRecordBytes: 4096 });
 });

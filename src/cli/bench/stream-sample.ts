@@ -62,9 +62,11 @@ export async function readStreamSample(config: ResolvedConfig, n: number): Promi
       cursors.push({ shardId, iterator: it.ShardIterator ?? null });
     }
     for (let live = cursors; read.length < n && live.length > 0; live = live.filter((c) => c.iterator !== null)) {
+      // An even share of what is missing from each shard still being read, so the sample spans the shards.
+      const share = Math.min(10_000, Math.ceil((n - read.length) / live.length));
       for (const c of live) {
         if (read.length >= n) break;
-        await readOnce(client, c, Math.min(10_000, n - read.length), read);
+        await readOnce(client, c, Math.min(share, n - read.length), read);
       }
     }
   } catch (err) {
