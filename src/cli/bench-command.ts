@@ -109,6 +109,11 @@ export async function runBenchmark(args: BenchArgs): Promise<BenchReport> {
     notes.push('the config names no transform.module: records pass through as they are, so there is no transform to benchmark'
       + (args.e2e ? '' : '; --e2e measures the whole pipeline all the same'));
   } else {
+    const windows = Math.ceil(sample.records.length / windowRecords);
+    if (windows < 2 * machine.cores) {
+      notes.push(`the sample makes only ${windows} window(s) of transform.windowRecords (${windowRecords}): fewer than 2 for each of ${machine.cores} `
+        + `threads, so the higher thread counts have little to share; --records ${2 * machine.cores * windowRecords} or more gives each thread 2`);
+    }
     const figures = await measureTransform(settings, sample.records, single, (step) => progress(`transform: ${step}`));
     transform = { module: settings.module, configured: { threads, windowRecords }, ...figures };
     if (figures.tally.failed > 0) {
