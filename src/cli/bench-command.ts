@@ -167,7 +167,7 @@ function formatTransform(t: TransformReport): string {
   const windowWhy = t.suggested.windowWithinNoise
     ? `the configured value: the sizes tried are within ${NOISE * 100}% (noise) of it`
     : t.suggested.windowRecords === t.configured.windowRecords ? 'the configured value is the fastest' : 'the fastest size tried, more than 5% ahead of the configured one';
-  return out + `\nsuggested: transform.threads ${t.suggested.threads} (the fewest threads reaching 90% of the best pool rate, ${fmt(best)} records/s; configured ${t.configured.threads})\n`
+  return out + `\nsuggested: transform.threads ${t.suggested.threads} (the fewest threads reaching 90% of the best pool rate, ${fmt(best)} records/s; currently ${t.configured.threads}, set or by default)\n`
     + `           transform.windowRecords ${fmt(t.suggested.windowRecords)} (${windowWhy})\n`;
 }
 
