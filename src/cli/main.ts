@@ -23,6 +23,11 @@ const USAGE = `Usage:
       Logs go to stderr: JSON lines, or pretty lines (the default when stderr is a terminal).
   kinesis-connectors status <config.json|config.js> [--json]
       Shows who reads what: each shard's lease owner, time left and checkpoint, and the live workers.
+  kinesis-connectors bench <config.json|config.js> [--records <n>] [--from <sample.ndjson>] [--e2e] [--shards <n>] [--json]
+      Measures the config's transform module over a sample of records (--from a file, else read from the
+      stream without checkpointing): one thread, the pool at 1 to cores threads and a few window sizes,
+      and suggests transform.threads and transform.windowRecords. --e2e also runs the whole pipeline
+      over the sample (--shards replay files, a discarding emitter) and estimates shards per process.
   kinesis-connectors create-stream <name> --shards <n> [--endpoint <url>] [--region <region>]
       Creates a stream if it is missing and waits until it is ACTIVE.
   kinesis-connectors demo [--records <n>] [--shards <n>] [--out <dir>] [--log-format <json|pretty>]
@@ -115,6 +120,11 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length !== 1) fail(`status needs exactly one config file\n\n${USAGE}`, 2);
       const { showStatus } = await import('./status.js');
       process.stdout.write(await showStatus(positionals[0], values.json === true));
+      return;
+    }
+    case 'bench': {
+      const { bench } = await import('./bench-command.js');
+      process.stdout.write(await bench(rest));
       return;
     }
     case 'create-stream': {
