@@ -327,3 +327,22 @@ test('caughtUp: false until an answer is empty with MillisBehindLatest 0, or the
   await a.run.promise;
   t.true(a.actor.stats.caughtUp, 'the closed shard ended');
 });
+
+test('a partial batch goes out when it comes of age (buffer.maxAgeMs after its first record), then again for the next one', async (t) => {
+  const next = deferred<ReadResult>();
+  const a = await startActor(t, {
+    script: [response(shardRecords(0, 3)), next],
+    buffer: { maxRecords: 100, maxAgeMs: 60 },
+  });
+  await until(() => a.transform.calls.length === 1, 'the window is in the pool');
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 20));
+  t.is(a.emitter.calls.length, 0, 'not yet of age');
+  while (a.emitter.calls.length === 0 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
+  t.is(a.emitter.calls.length, 1, 'flushed on age');
+  t.deepEqual(a.emitter.calls[0].seqs, seqs(0, 3));
+  next.resolve(response(shardRecords(3, 2)));
+  while (a.emitter.calls.length === 1 && Date.now() - t0 < 4000) await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual(a.emitter.calls.map((c) => c.seqs), [seqs(0, 3), seqs(3, 2)], 'the next partial batch ages on its own timer');
+  await until(() => a.actor.position === seq(4), 'both stored');
+});

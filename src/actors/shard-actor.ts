@@ -97,7 +97,7 @@ export class ShardActor {
     if (this.failure) return;
     this.failure = err instanceof Error ? err : new Error(String(err));
     this.abort.abort();
-    clearInterval(this.ageTimer);
+    clearTimeout(this.ageTimer);
     this.wake();
     this.rejectRun(this.failure);
   }
@@ -123,10 +123,6 @@ export class ShardActor {
   private async loop(): Promise<void> {
     const { config, source, shardId } = this.deps;
     const reader = source.openReader(shardId, this.deps.startAt);
-    const { maxAgeMs } = config.buffer;
-    this.ageTimer = setInterval(() => this.enqueue(() => {
-      if (this.buffer.isDue()) this.emitBatch(this.buffer.flush(shardId)!);
-    }), Math.max(5, Math.min(250, Math.floor(maxAgeMs / 4))));
     let ended = false;
     // While one response is cut into windows and sent to the pool, the next is already being read
     // (one response ahead), so the pool is not left idle during GetRecords' latency.
@@ -166,7 +162,8 @@ export class ShardActor {
       await this.drain();
       if (ended) this.end();
     } finally {
-      clearInterval(this.ageTimer);
+      clearTimeout(this.ageTimer);
+      this.ageTimer = undefined;
       await ahead?.catch(() => undefined);
       await reader.close?.().catch(() => undefined);
     }
@@ -236,7 +233,23 @@ export class ShardActor {
       if (result.failures.length > 0) await this.deadLetter(result);
       this.stats.filtered += result.filtered;
       for (const batch of this.buffer.add(shardId, result)) this.emitBatch(batch);
+      this.armAgeTimer();
     });
+  }
+
+  /**
+   * While the buffer holds records, one timer flushes it when it comes of age (`buffer.maxAgeMs`
+   * after its first record); an idle actor has no timer at all.
+   */
+  private armAgeTimer(): void {
+    if (this.ageTimer !== undefined || !this.buffer.hasPending || this.halted) return;
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = undefined;
+      this.enqueue(() => {
+        if (this.buffer.isDue()) this.emitBatch(this.buffer.flush(this.shardId)!);
+        this.armAgeTimer();
+      });
+    }, Math.max(1, this.deps.config.buffer.maxAgeMs - this.buffer.age()));
   }
 
   /** Stores the records whose transform threw (durably, before their batch can be acknowledged). */
