@@ -234,3 +234,72 @@ test.serial('a 200 whose CBOR is cut short, or whose body is shorter than its Co
     await short.close();
   }
 });
+
+test.serial('a call that gets no answer: a retriable TimeoutError after requestTimeoutMs; an abort rejects at once', async (t) => {
+  const held: import('node:http').ServerResponse[] = [];
+  const silent = createServer((req, res) => { req.resume(); held.push(res); });
+  const endpoint = `http://127.0.0.1:${await listenOnLoopback(silent, 0, 'a silent server')}`;
+  const client = new KinesisCborClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestTimeoutMs: 300 });
+  try {
+    const started = Date.now();
+    const timedOut = await failure(client.getRecords({ shardIterator: 'x', limit: 1, shardId: SHARD }));
+    t.is(timedOut.name, 'TimeoutError');
+    t.true(isRetriable(timedOut));
+    t.is(timedOut.message, `GetRecords of ${SHARD} at ${endpoint}: no answer for 300 ms`);
+    t.true(Date.now() - started >= 280);
+
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 50);
+    const aborted = await failure(client.getRecords({ shardIterator: 'x', limit: 1, shardId: SHARD }, abort.signal));
+    t.is(aborted.name, 'AbortError');
+    t.false(isRetriable(aborted));
+  } finally {
+    client.destroy();
+    for (const res of held) res.destroy();
+    await closeServer(silent);
+  }
+});
+
+test.serial('the request: CBOR of { ShardIterator, Limit } to POST /, and a SigV4 signature over what was sent (with a session token)', async (t) => {
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Sha256 } = await import('@smithy/core/checksum');
+  const { HttpRequest } = await import('@smithy/core/protocols');
+  const { decode } = await import('cbor-x');
+  const seen: Array<{ method?: string; url?: string; headers: import('node:http').IncomingHttpHeaders; body: Buffer }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(200, { 'content-type': 'application/x-amz-cbor-1.1' });
+      res.end(Buffer.from('a1724d696c6c6973426568696e644c617465737405', 'hex')); // { MillisBehindLatest: 5 }
+    });
+  });
+  const port = await listenOnLoopback(server, 0, 'a recording server');
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'token-1' };
+  const client = new KinesisCborClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials });
+  try {
+    const out = await client.getRecords({ shardIterator: 'AAAA/iterator+=', limit: 123 });
+    t.deepEqual(out, { records: [], nextShardIterator: undefined, millisBehindLatest: 5 });
+    const [sent] = seen;
+    t.is(sent.method, 'POST');
+    t.is(sent.url, '/');
+    t.is(sent.headers['content-type'], 'application/x-amz-cbor-1.1');
+    t.is(sent.headers['x-amz-target'], 'Kinesis_20131202.GetRecords');
+    t.is(sent.headers['x-amz-security-token'], 'token-1');
+    t.deepEqual(decode(sent.body), { ShardIterator: 'AAAA/iterator+=', Limit: 123 });
+    const auth = String(sent.headers.authorization);
+    t.regex(auth, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/kinesis\/aws4_request, SignedHeaders=[^,]*\bhost\b[^,]*\bx-amz-target\b/);
+    // Signing what arrived (headers as received, the body as received) at the same time gives the same signature.
+    const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)![1].split(';');
+    const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(sent.headers[h])]));
+    const amzDate = String(sent.headers['x-amz-date']);
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const again = await new SignatureV4({ service: 'kinesis', region: 'eu-west-1', credentials, sha256: Sha256, uriEscapePath: true }).sign(
+      new HttpRequest({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', headers, body: sent.body }), { signingDate });
+    t.is(again.headers.authorization, auth);
+  } finally {
+    client.destroy();
+    await closeServer(server);
+  }
+});
