@@ -303,3 +303,35 @@ test.serial('the request: CBOR of { ShardIterator, Limit } to POST /, and a SigV
     await closeServer(server);
   }
 });
+
+test.serial('ApproximateArrivalTimestamp as CBOR tag 1 in seconds, tag 1 in ms, or a plain number of seconds: ms since the epoch', async (t) => {
+  const { encode, Tag } = await import('cbor-x');
+  const ms = Date.UTC(2026, 10, 27, 2, 3, 4, 567);
+  const record = (i: number, arrival: unknown) => ({ Data: Buffer.from([i]), SequenceNumber: String(i + 1), PartitionKey: `p${i}`, ApproximateArrivalTimestamp: arrival });
+  const answer = encode({
+    Records: [record(0, new Tag(ms / 1000, 1)), record(1, new Tag(ms, 1)), record(2, ms / 1000), record(3, new Date(ms)), record(4, undefined)],
+    NextShardIterator: 'next', MillisBehindLatest: 42,
+  });
+  const server = await answering((res) => {
+    res.writeHead(200, { 'content-type': 'application/x-amz-cbor-1.1' });
+    res.end(answer);
+  });
+  try {
+    const out = await server.client.getRecords({ shardIterator: 'x', limit: 5 });
+    t.deepEqual(out.records.map((r) => r.arrival), [ms, ms, ms, ms, NaN]);
+    t.deepEqual(out.records.map((r) => [...r.data]), [[0], [1], [2], [3], [4]]);
+    t.is(out.nextShardIterator, 'next');
+    t.is(out.millisBehindLatest, 42);
+  } finally {
+    await server.close();
+  }
+});
+
+test('without an endpoint, calls go to the region\'s Kinesis endpoint', (t) => {
+  const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
+  for (const [region, endpoint] of [['eu-west-1', 'https://kinesis.eu-west-1.amazonaws.com'], ['cn-north-1', 'https://kinesis.cn-north-1.amazonaws.com.cn']]) {
+    const client = new KinesisCborClient({ region, credentials });
+    t.is(client.endpoint, endpoint);
+    client.destroy();
+  }
+});

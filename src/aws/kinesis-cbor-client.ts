@@ -19,7 +19,7 @@ export const CBOR_CONTENT_TYPE = 'application/x-amz-cbor-1.1';
 
 export interface KinesisCborClientOptions {
   region: string;
-  /** A Kinesis-compatible endpoint. @defaultValue `https://kinesis.<region>.amazonaws.com` */
+  /** A Kinesis-compatible endpoint. @defaultValue `https://kinesis.<region>.amazonaws.com` (`.amazonaws.com.cn` in China's regions) */
   endpoint?: string;
   /** The credentials or their provider: `client.config.credentials` of a KinesisClient shares its chain and cache. */
   credentials: KinesisClient['config']['credentials'] | { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -48,7 +48,7 @@ export class KinesisCborClient {
   private readonly requestTimeoutMs: number;
 
   constructor(options: KinesisCborClientOptions) {
-    this.url = new URL(options.endpoint ?? `https://kinesis.${options.region}.amazonaws.com`);
+    this.url = new URL(options.endpoint ?? `https://kinesis.${options.region}.amazonaws.com${options.region.startsWith('cn-') ? '.cn' : ''}`);
     this.endpoint = this.url.origin;
     this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.signer = new SignatureV4({ service: 'kinesis', region: options.region, credentials: options.credentials, sha256: Sha256, uriEscapePath: true });
