@@ -20,7 +20,7 @@ interface Endpoints { kinesis: string; s3: string; bucket: string }
 
 interface Servers { endpoints: Endpoints; cpuSeconds(): Promise<number>; stop(): Promise<void> }
 
-async function startServers(): Promise<Servers> {
+export async function startServers(): Promise<Servers> {
   const child = spawn(process.execPath, [new URL('./local-aws.js', import.meta.url).pathname], {
     stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });

@@ -4,6 +4,7 @@ export { resolveConfig, DEFAULTS, type PipelineOptions, type ResolvedConfig, typ
   type FileEmitterConfig, type SourceConfig, type StartPosition } from './config/config.js';
 export { createStream, type CreateStreamOptions } from './aws/create-stream.js';
 export { createKinesisClient } from './aws/kinesis-client.js';
+export { KinesisCborClient, type KinesisCborClientOptions, type CborGetRecordsInput, type CborGetRecordsOutput, type CborRecord } from './aws/kinesis-cbor-client.js';
 export { createS3Client } from './aws/s3-client.js';
 export type { CheckpointStore } from './checkpoint/checkpoint-store.js';
 export type { LeaseFence, LeaseState, LeaseStore, LeaseView, RenewResult } from './checkpoint/lease-store.js';

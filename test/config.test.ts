@@ -17,6 +17,8 @@ test('defaults fill every option', (t) => {
   t.is(c.checkpoint.file, '/srv/app/checkpoints.json');
   t.is(c.deadLetter.dir, '/srv/app/dead-letter');
   t.deepEqual(c.source, { type: 'kinesis' });
+  t.is(c.kinesis.protocol, 'cbor');
+  t.is(resolve({ kinesis: { protocol: 'json' } }).kinesis.protocol, 'json');
 });
 
 test('transform.rawFraming: "lines" for emitters that store lines unless set; none with a module or a per-record emitter', (t) => {
@@ -69,6 +71,8 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['password hidden', { checkpoint: { redis: 'http://u:secret@x' } }, 'checkpoint.redis must use redis: or rediss:, got "http://u:***@x/"'],
   ['unparseable URL with a password hidden', { checkpoint: { redis: 'redis://:p#w/x@h' } }, 'checkpoint.redis must be a URL (redis: or rediss:), got "redis://***@h"'],
   ['bad endpoint', { kinesis: { endpoint: 'not a url' } }, 'kinesis.endpoint must be a URL (http: or https:), got "not a url"'],
+  ['bad kinesis protocol', { kinesis: { protocol: 'http2' } }, 'kinesis.protocol must be "cbor" or "json", got "http2"'],
+  ['kinesis protocol not a string', { kinesis: { protocol: 1 } }, 'kinesis.protocol must be a non-empty string, got 1'],
   ['unknown emitter', { emitter: { type: 'ftp' } }, 'emitter.type must be one of "s3", "s3-manifest", "redshift", "redshift-manifest", "kinesis", "postgres", "file", "discard", got "ftp"'],
   ['manifest without stream', { emitter: { type: 's3-manifest', bucket: 'b-1' } }, 'emitter.manifestStream must be a non-empty string, got undefined'],
   ['redshift without auth', { emitter: { type: 'redshift', bucket: 'b-1', url: 'postgres://rs:5439/db', table: 't' } }, 'emitter.iamRole or emitter.accessKeyId and emitter.secretAccessKey must be set'],

@@ -50,34 +50,36 @@ for (const [what, hostile] of HOSTILE) {
   });
 }
 
-test.serial('GetRecords answering a sequence number that climbs out: the read fails naming it, nothing written', async (t) => {
-  const stream = uniqueName('hostile-seq');
-  await createStream(env.kinesisClient, stream, 1);
-  await produce(env.kinesisClient, stream, ids('s', 20));
-  const proxy = await startRewritingProxy(env.kinesis.endpoint, 'GetRecords', (answer) => ({
-    ...answer, Records: (answer.Records as Array<Record<string, unknown>>).map((r) => ({ ...r, SequenceNumber: '../../../escaped' })),
-  }));
-  const root = await mkdtemp(join(tmpdir(), 'kc-hostile-'));
-  t.teardown(async () => {
-    await proxy.close();
-    await rm(root, { recursive: true, force: true });
+for (const protocol of ['cbor', 'json'] as const) {
+  test.serial(`GetRecords answering a sequence number that climbs out (${protocol}): the read fails naming it, nothing written`, async (t) => {
+    const stream = uniqueName('hostile-seq');
+    await createStream(env.kinesisClient, stream, 1);
+    await produce(env.kinesisClient, stream, ids('s', 20));
+    const proxy = await startRewritingProxy(env.kinesis.endpoint, 'GetRecords', (answer) => ({
+      ...answer, Records: (answer.Records as Array<Record<string, unknown>>).map((r) => ({ ...r, SequenceNumber: '../../../escaped' })),
+    }));
+    const root = await mkdtemp(join(tmpdir(), 'kc-hostile-'));
+    t.teardown(async () => {
+      await proxy.close();
+      await rm(root, { recursive: true, force: true });
+    });
+    const base = join(root, 'a', 'b');
+    const logger = captureLogger();
+    const reported = (l: { level: string; fields: Record<string, unknown> }) => l.level === 'error' &&
+      String(l.fields.error).includes('BAD_SEQUENCE_NUMBER') && String(l.fields.error).includes('"../../../escaped"');
+    const pipeline = new Pipeline(testOptions(env, uniqueName('app'), stream, {
+      kinesis: { endpoint: proxy.endpoint, protocol },
+      checkpoint: { file: join(base, 'checkpoints.json'), intervalMs: 100 },
+      emitter: { type: 'file', dir: join(base, 'output') },
+      deadLetter: { dir: join(base, 'dead-letter') },
+      transform: { threads: 1 },
+    }), { logger });
+    await pipeline.start();
+    try {
+      await waitFor(() => logger.lines.some(reported), 30_000, 'the bad sequence number to be reported');
+    } finally {
+      await pipeline.stop();
+    }
+    t.deepEqual(await filesUnder(root), [], 'no batch, no dead letter, no checkpoint written');
   });
-  const base = join(root, 'a', 'b');
-  const logger = captureLogger();
-  const reported = (l: { level: string; fields: Record<string, unknown> }) => l.level === 'error' &&
-    String(l.fields.error).includes('BAD_SEQUENCE_NUMBER') && String(l.fields.error).includes('"../../../escaped"');
-  const pipeline = new Pipeline(testOptions(env, uniqueName('app'), stream, {
-    kinesis: { endpoint: proxy.endpoint },
-    checkpoint: { file: join(base, 'checkpoints.json'), intervalMs: 100 },
-    emitter: { type: 'file', dir: join(base, 'output') },
-    deadLetter: { dir: join(base, 'dead-letter') },
-    transform: { threads: 1 },
-  }), { logger });
-  await pipeline.start();
-  try {
-    await waitFor(() => logger.lines.some(reported), 30_000, 'the bad sequence number to be reported');
-  } finally {
-    await pipeline.stop();
-  }
-  t.deepEqual(await filesUnder(root), [], 'no batch, no dead letter, no checkpoint written');
-});
+}

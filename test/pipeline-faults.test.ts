@@ -62,64 +62,68 @@ test.serial('a host thread that dies is replaced and its actors resume', async (
   t.truthy(logger.lines.find((l) => l.msg.includes('shard host thread exited')));
 });
 
-test.serial('a throttling Kinesis is ridden out by backoff', async (t) => {
-  const stream = uniqueName('throttle');
-  const app = uniqueName('app');
-  await createStream(env.kinesisClient, stream, 2);
-  const all = ids('t', 2000);
-  const produced = await produce(env.kinesisClient, stream, all);
-  const proxy = await startThrottlingProxy(env.kinesis.endpoint, {
-    GetRecords: { every: 2, error: 'ProvisionedThroughputExceededException' },
-    GetShardIterator: { every: 2, error: 'LimitExceededException' },
-    ListShards: { every: 2, error: 'LimitExceededException' },
+for (const protocol of ['cbor', 'json'] as const) {
+  test.serial(`a throttling Kinesis is ridden out by backoff (${protocol})`, async (t) => {
+    const stream = uniqueName('throttle');
+    const app = uniqueName('app');
+    await createStream(env.kinesisClient, stream, 2);
+    const all = ids('t', 2000);
+    const produced = await produce(env.kinesisClient, stream, all);
+    const proxy = await startThrottlingProxy(env.kinesis.endpoint, {
+      GetRecords: { every: 2, error: 'ProvisionedThroughputExceededException' },
+      GetShardIterator: { every: 2, error: 'LimitExceededException' },
+      ListShards: { every: 2, error: 'LimitExceededException' },
+    });
+    const logger = captureLogger();
+    try {
+      const pipeline = new Pipeline(testOptions(env, app, stream, {
+        kinesis: { endpoint: proxy.endpoint, maxAttempts: 1, protocol },
+        reader: { pollIntervalMs: 100, maxRecordsPerCall: 200 },
+      }), { logger });
+      await pipeline.start();
+      await waitFor(() => pipeline.stats().recordsEmitted >= all.length && pipeline.isIdle(300), 90_000, 'every record emitted');
+      const stats = await pipeline.stop();
+      t.is(stats.restarts, 0, 'throttling is handled by backoff, not by crashing');
+      t.true((proxy.throttled.get('GetRecords') ?? 0) >= 5, `throttled GetRecords ${proxy.throttled.get('GetRecords')}`);
+      t.true(logger.lines.some((l) => l.level === 'warn' && l.msg === 'GetRecords failed; backing off' &&
+        String(l.fields.error).startsWith('ProvisionedThroughputExceededException')));
+      const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+      t.is(counts.size, all.length);
+      for (const [shardId, lastSeq] of produced.lastSeq) t.is(await redisGet(`${app}:checkpoint:${stream}:${shardId}`), lastSeq);
+    } finally {
+      await proxy.close();
+    }
   });
-  const logger = captureLogger();
-  try {
-    const pipeline = new Pipeline(testOptions(env, app, stream, {
-      kinesis: { endpoint: proxy.endpoint, maxAttempts: 1 },
-      reader: { pollIntervalMs: 100, maxRecordsPerCall: 200 },
-    }), { logger });
-    await pipeline.start();
-    await waitFor(() => pipeline.stats().recordsEmitted >= all.length && pipeline.isIdle(300), 90_000, 'every record emitted');
-    const stats = await pipeline.stop();
-    t.is(stats.restarts, 0, 'throttling is handled by backoff, not by crashing');
-    t.true((proxy.throttled.get('GetRecords') ?? 0) >= 5, `throttled GetRecords ${proxy.throttled.get('GetRecords')}`);
-    t.true(logger.lines.some((l) => l.level === 'warn' && l.msg === 'GetRecords failed; backing off' &&
-      String(l.fields.error).startsWith('ProvisionedThroughputExceededException')));
-    const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
-    t.is(counts.size, all.length);
-    for (const [shardId, lastSeq] of produced.lastSeq) t.is(await redisGet(`${app}:checkpoint:${stream}:${shardId}`), lastSeq);
-  } finally {
-    await proxy.close();
-  }
-});
+}
 
-test.serial('an expired shard iterator is replaced after the last record read: nothing lost, nothing repeated', async (t) => {
-  const stream = uniqueName('expired');
-  const app = uniqueName('app');
-  await createStream(env.kinesisClient, stream, 1);
-  const all = ids('e', 1500);
-  await produce(env.kinesisClient, stream, all);
-  const proxy = await startThrottlingProxy(env.kinesis.endpoint, { GetRecords: { every: 3, error: 'ExpiredIteratorException' } });
-  const logger = captureLogger();
-  try {
-    const pipeline = new Pipeline(testOptions(env, app, stream, {
-      kinesis: { endpoint: proxy.endpoint, maxAttempts: 1 },
-      reader: { pollIntervalMs: 100, maxRecordsPerCall: 100 },
-    }), { logger });
-    await pipeline.start();
-    await waitFor(() => pipeline.stats().recordsEmitted >= all.length && pipeline.isIdle(300), 60_000, 'every record emitted');
-    const stats = await pipeline.stop();
-    t.is(stats.restarts, 0);
-    t.true((proxy.throttled.get('GetRecords') ?? 0) >= 3);
-    t.true(logger.lines.some((l) => l.msg.startsWith('shard iterator expired')));
-    const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
-    t.is(counts.size, all.length);
-    t.true([...counts.values()].every((c) => c === 1), 'no record read twice');
-  } finally {
-    await proxy.close();
-  }
-});
+for (const protocol of ['cbor', 'json'] as const) {
+  test.serial(`an expired shard iterator is replaced after the last record read (${protocol}): nothing lost, nothing repeated`, async (t) => {
+    const stream = uniqueName('expired');
+    const app = uniqueName('app');
+    await createStream(env.kinesisClient, stream, 1);
+    const all = ids('e', 1500);
+    await produce(env.kinesisClient, stream, all);
+    const proxy = await startThrottlingProxy(env.kinesis.endpoint, { GetRecords: { every: 3, error: 'ExpiredIteratorException' } });
+    const logger = captureLogger();
+    try {
+      const pipeline = new Pipeline(testOptions(env, app, stream, {
+        kinesis: { endpoint: proxy.endpoint, maxAttempts: 1, protocol },
+        reader: { pollIntervalMs: 100, maxRecordsPerCall: 100 },
+      }), { logger });
+      await pipeline.start();
+      await waitFor(() => pipeline.stats().recordsEmitted >= all.length && pipeline.isIdle(300), 60_000, 'every record emitted');
+      const stats = await pipeline.stop();
+      t.is(stats.restarts, 0);
+      t.true((proxy.throttled.get('GetRecords') ?? 0) >= 3);
+      t.true(logger.lines.some((l) => l.msg.startsWith('shard iterator expired')));
+      const counts = countIds(await readRecords(env.s3Client, env.bucket, `${stream}/`));
+      t.is(counts.size, all.length);
+      t.true([...counts.values()].every((c) => c === 1), 'no record read twice');
+    } finally {
+      await proxy.close();
+    }
+  });
+}
 
 // These replace "a transform that never returns fails its actor": on purpose, a record that stops or
 // kills its transform thread no longer stops its shard; bisection finds it and dead-letters it.

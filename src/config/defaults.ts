@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 
 export const DEFAULTS = {
-  kinesis: { region: 'us-east-1', maxAttempts: 5 },
+  kinesis: { region: 'us-east-1', maxAttempts: 5, protocol: 'cbor' },
   startPosition: 'TRIM_HORIZON',
   checkpoint: { file: './checkpoints.json', intervalMs: 1000 },
   transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines' },

@@ -14,6 +14,9 @@ import { awsRegion, type OptionsContext } from './options-context.js';
 import { inFolder, integer, oneOf, says, text } from './rules.js';
 import { HTTP_PROTOCOLS, REDIS_PROTOCOLS, url, urlFromEnv } from './url-rules.js';
 
+/** The values of `kinesis.protocol`. */
+export const KINESIS_PROTOCOLS = ['cbor', 'json'] as const;
+
 export function kinesisSection(context: OptionsContext) {
   return section({
     /** @defaultValue $AWS_REGION, else 'us-east-1' */
@@ -22,6 +25,11 @@ export function kinesisSection(context: OptionsContext) {
     endpoint: url(HTTP_PROTOCOLS).optional(),
     /** Attempts of each Kinesis call (the SDK's retries). @defaultValue 5 */
     maxAttempts: integer().default(DEFAULTS.kinesis.maxAttempts),
+    /**
+     * How GetRecords is asked: "cbor" (`application/x-amz-cbor-1.1`, record data as raw bytes) or
+     * "json" (the SDK's base64 in JSON). The other calls always go through the SDK. @defaultValue 'cbor'
+     */
+    protocol: oneOf(KINESIS_PROTOCOLS, '"cbor" or "json"').default(DEFAULTS.kinesis.protocol),
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { LOOPBACK, closeServer, listenOnLoopback } from './listen.js';
+import { answerCborRecordsAsBytes } from './kinesalite-cbor.js';
 import { importOptionalPeer } from './optional-peer.js';
 
 /** A running embedded Kinesis. */
@@ -15,10 +16,14 @@ export interface LocalKinesis {
   close(): Promise<void>;
 }
 
-/** Starts an embedded Kinesis (kinesalite, in memory) on 127.0.0.1:`port`, a free port by default. */
+/**
+ * Starts an embedded Kinesis (kinesalite, in memory) on 127.0.0.1:`port`, a free port by default. Its
+ * GetRecords answers in CBOR carry record data as byte strings, as Kinesis' do (see kinesalite-cbor.ts).
+ */
 export async function startLocalKinesis(options: { port?: number } = {}): Promise<LocalKinesis> {
   const { default: kinesalite } = await importOptionalPeer<typeof import('kinesalite')>('kinesalite');
   const server: Server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 1000 });
+  answerCborRecordsAsBytes(server);
   const port = await listenOnLoopback(server, options.port ?? 0, 'the embedded Kinesis');
   return { endpoint: `http://${LOOPBACK}:${port}`, port, close: () => closeServer(server) };
 }

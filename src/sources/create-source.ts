@@ -11,10 +11,15 @@ export async function createSource(config: ResolvedConfig, logger: Logger): Prom
   const { createKinesisClient } = await import('../aws/kinesis-client.js');
   const { KinesisShardSource } = await import('./kinesis-shard-source.js');
   const client = createKinesisClient(config.kinesis);
-  const source = new KinesisShardSource({ client, stream: config.stream, logger, maxRecordsPerCall: config.reader.maxRecordsPerCall });
+  // GetRecords in CBOR signs with the SDK client's credentials provider: one chain, one cache.
+  const cborClient = config.kinesis.protocol === 'cbor'
+    ? new (await import('../aws/kinesis-cbor-client.js')).KinesisCborClient({ region: config.kinesis.region, endpoint: config.kinesis.endpoint, credentials: client.config.credentials })
+    : undefined;
+  const source = new KinesisShardSource({ client, cborClient, stream: config.stream, logger, maxRecordsPerCall: config.reader.maxRecordsPerCall });
   const close = source.close.bind(source);
   source.close = async () => {
     await close();
+    cborClient?.destroy();
     client.destroy();
   };
   return source;

@@ -2,6 +2,7 @@
 import {
   GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
+import type { KinesisCborClient } from '../aws/kinesis-cbor-client.js';
 import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -16,6 +17,18 @@ export interface KinesisShardSourceOptions {
   logger: Logger;
   /** GetRecords `Limit`. @defaultValue 10000 */
   maxRecordsPerCall?: number;
+  /**
+   * When set, GetRecords goes through it, in CBOR (see `kinesis.protocol`); ListShards and
+   * GetShardIterator stay on `client`. @defaultValue none: GetRecords through `client`, in JSON
+   */
+  cborClient?: KinesisCborClient;
+}
+
+/** A GetRecords answer as both protocols give it; sequence numbers are checked by the reader. */
+interface RecordsPage {
+  records: Array<Omit<SourceRecord, 'sequenceNumber'> & { sequenceNumber: string | undefined }>;
+  nextShardIterator: string | undefined;
+  millisBehindLatest: number;
 }
 
 const NOT_STARTED = 'no shard of that answer is started';
@@ -101,22 +114,35 @@ class KinesisShardReader implements ShardReader {
       { code: 'BAD_SEQUENCE_NUMBER', retriable: false });
   }
 
+  /** One GetRecords call, in CBOR through `cborClient` when there is one, else through the SDK. */
+  private async getRecords(iterator: string, signal?: AbortSignal): Promise<RecordsPage> {
+    const limit = this.options.maxRecordsPerCall ?? 10_000;
+    const cbor = this.options.cborClient;
+    if (cbor) return cbor.getRecords({ shardIterator: iterator, limit, shardId: this.shardId }, signal);
+    const out = await this.options.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }), { abortSignal: signal });
+    return {
+      records: (out.Records ?? []).map((r) => ({
+        data: r.Data ?? new Uint8Array(0),
+        sequenceNumber: r.SequenceNumber,
+        partitionKey: r.PartitionKey ?? '',
+        arrival: r.ApproximateArrivalTimestamp ? r.ApproximateArrivalTimestamp.getTime() : NaN,
+      })),
+      nextShardIterator: out.NextShardIterator,
+      millisBehindLatest: out.MillisBehindLatest ?? 0,
+    };
+  }
+
   async read(signal?: AbortSignal): Promise<ReadResult> {
     for (;;) {
       if (!this.iterator) this.iterator = await this.freshIterator(signal);
       try {
         const iterator = this.iterator;
-        const out = await this.withRetry('GetRecords', () => this.options.client.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.maxRecordsPerCall ?? 10_000 }), { abortSignal: signal }), signal);
-        const records: SourceRecord[] = (out.Records ?? []).map((r) => ({
-          data: r.Data ?? new Uint8Array(0),
-          sequenceNumber: this.checkSequenceNumber(r.SequenceNumber),
-          partitionKey: r.PartitionKey ?? '',
-          arrival: r.ApproximateArrivalTimestamp ? r.ApproximateArrivalTimestamp.getTime() : NaN,
-        }));
+        const page = await this.withRetry('GetRecords', () => this.getRecords(iterator, signal), signal);
+        for (const r of page.records) this.checkSequenceNumber(r.sequenceNumber);
+        const records = page.records as SourceRecord[];
         if (records.length > 0) this.lastSeq = records[records.length - 1].sequenceNumber;
-        this.iterator = out.NextShardIterator ?? null;
-        return { records, millisBehindLatest: out.MillisBehindLatest ?? 0, ended: !out.NextShardIterator };
+        this.iterator = page.nextShardIterator ?? null;
+        return { records, millisBehindLatest: page.millisBehindLatest, ended: !page.nextShardIterator };
       } catch (err) {
         if ((err as Error).name === 'ExpiredIteratorException') {
           this.options.logger.info({ shardId: this.shardId, after: this.lastSeq }, 'shard iterator expired; re-creating it after the last record read');

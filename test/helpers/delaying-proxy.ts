@@ -3,7 +3,7 @@
 // is behind the tip). Both settings may be changed while it runs. Every other call is forwarded
 // untouched and at once.
 import { createServer, type Server } from 'node:http';
-import { forward, readBody, type Answer } from './http-forward.js';
+import { forward, readBody, rewriteAnswer, type Answer } from './http-forward.js';
 
 export interface DelayingProxy {
   endpoint: string;
@@ -18,13 +18,9 @@ export interface DelayingProxy {
   close(): Promise<void>;
 }
 
-/** The answer with its MillisBehindLatest replaced (successful answers only). */
+/** The answer (JSON or CBOR) with its MillisBehindLatest replaced (successful answers only). */
 function withBehind(answer: Answer, millis: number): Answer {
-  if (answer.status !== 200) return answer;
-  const out = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
-  const body = Buffer.from(JSON.stringify({ ...out, MillisBehindLatest: millis }));
-  const { 'content-length': _length, ...headers } = answer.headers;
-  return { status: 200, headers: { ...headers, 'content-length': String(body.byteLength) }, body };
+  return answer.status === 200 ? rewriteAnswer(answer, (out) => ({ ...out, MillisBehindLatest: millis })) : answer;
 }
 
 export async function startDelayingProxy(target: string, settings: { delayMs: number; millisBehindLatest?: number }): Promise<DelayingProxy> {

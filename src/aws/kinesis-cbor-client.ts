@@ -1,0 +1,174 @@
+/**
+ * GetRecords in CBOR (`application/x-amz-cbor-1.1`, the Java SDK's default), the one Kinesis call
+ * hot enough to be worth it: record data arrives as raw bytes instead of base64 in JSON (about a
+ * quarter fewer bytes to read, no per-record base64 decoding). Signed with SigV4 by the SDK's own
+ * signer and sha256, over node:http(s) with a keep-alive agent. Every other call stays on the SDK.
+ */
+import { request as httpRequest, Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { Sha256 } from '@smithy/core/checksum';
+import { HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Encoder } from 'cbor-x';
+import { callError, readErrorAnswer, readGetRecordsAnswer, type AnswerContext, type CborGetRecordsOutput } from './kinesis-cbor-answer.js';
+
+export type { CborGetRecordsOutput, CborRecord } from './kinesis-cbor-answer.js';
+
+export const CBOR_CONTENT_TYPE = 'application/x-amz-cbor-1.1';
+
+export interface KinesisCborClientOptions {
+  region: string;
+  /** A Kinesis-compatible endpoint. @defaultValue `https://kinesis.<region>.amazonaws.com` (`.amazonaws.com.cn` in China's regions) */
+  endpoint?: string;
+  /** The credentials or their provider: `client.config.credentials` of a KinesisClient shares its chain and cache. */
+  credentials: KinesisClient['config']['credentials'] | { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Longest wait for a connection, as the SDK handler's `connectionTimeout`. @defaultValue 5000 */
+  connectionTimeoutMs?: number;
+  /** Longest silence of a connection during a call, as the SDK handler's `requestTimeout`. @defaultValue 30000 */
+  requestTimeoutMs?: number;
+}
+
+export interface CborGetRecordsInput {
+  shardIterator: string;
+  limit: number;
+  /** Names the shard in error messages. */
+  shardId?: string;
+}
+
+const encoder = new Encoder({ useRecords: false });
+
+export class KinesisCborClient {
+  /** The endpoint calls go to, as used in error messages. */
+  readonly endpoint: string;
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+  private readonly signer: SignatureV4;
+  private readonly connectionTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+
+  constructor(options: KinesisCborClientOptions) {
+    this.url = new URL(options.endpoint ?? `https://kinesis.${options.region}.amazonaws.com${options.region.startsWith('cn-') ? '.cn' : ''}`);
+    this.endpoint = this.url.origin;
+    this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.signer = new SignatureV4({ service: 'kinesis', region: options.region, credentials: options.credentials, sha256: Sha256, uriEscapePath: true });
+    this.connectionTimeoutMs = options.connectionTimeoutMs ?? 5000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * One GetRecords call. Rejects with the service's error named as the SDK names it
+   * (`ExpiredIteratorException`, …, with `$metadata.httpStatusCode` and `$fault`), a network
+   * error with its `code` (`ECONNREFUSED`, …), a `TimeoutError`, or an `UnreadableAnswerError`
+   * for an answer that is not Kinesis' CBOR; each message names GetRecords, the shard and the endpoint.
+   */
+  async getRecords(input: CborGetRecordsInput, signal?: AbortSignal): Promise<CborGetRecordsOutput> {
+    const what = `GetRecords${input.shardId ? ` of ${input.shardId}` : ''} at ${this.endpoint}`;
+    const body = encoder.encode({ ShardIterator: input.shardIterator, Limit: input.limit });
+    const signed = await this.signer.sign(new HttpRequest({
+      method: 'POST',
+      protocol: this.url.protocol,
+      hostname: this.url.hostname,
+      port: this.url.port ? Number(this.url.port) : undefined,
+      path: this.url.pathname || '/',
+      headers: {
+        host: this.url.host,
+        'content-type': CBOR_CONTENT_TYPE,
+        'content-length': String(body.byteLength),
+        'x-amz-target': 'Kinesis_20131202.GetRecords',
+      },
+      body,
+    }));
+    const { res, bytes } = await this.send(signed.headers, body, what, signal);
+    const context: AnswerContext = {
+      what, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '',
+      requestId: header(res, 'x-amzn-requestid'), errorType: header(res, 'x-amzn-errortype'),
+    };
+    if (context.status >= 200 && context.status < 300) return readGetRecordsAnswer(bytes, context);
+    throw readErrorAnswer(bytes, context);
+  }
+
+  /** Closes the idle keep-alive connections. */
+  destroy(): void {
+    this.agent.destroy();
+  }
+
+  private send(headers: Record<string, string>, body: Uint8Array, what: string, signal?: AbortSignal): Promise<{ res: IncomingMessage; bytes: Uint8Array }> {
+    return new Promise((resolve, reject) => {
+      const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = request(this.url, { method: 'POST', path: this.url.pathname || '/', headers, agent: this.agent, signal });
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        reject(networkError(err, what));
+      };
+      req.on('error', fail);
+      this.applyTimeouts(req, what);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let length = 0;
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          length += chunk.byteLength;
+        });
+        res.on('error', fail);
+        // A connection closed before the whole answer came (a body shorter than its Content-Length).
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error(`the connection closed after ${length} bytes of the answer (HTTP ${res.statusCode})`), { code: 'ECONNRESET' }));
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ res, bytes: joinChunks(chunks, length) });
+        });
+      });
+      req.end(body);
+    });
+  }
+
+  /** A connection not made within connectionTimeoutMs, or a call silent for requestTimeoutMs, fails with a TimeoutError. */
+  private applyTimeouts(req: ClientRequest, what: string): void {
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => req.destroy(timeoutError(`${what}: no connection within ${this.connectionTimeoutMs} ms`)), this.connectionTimeoutMs);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
+    req.setTimeout(this.requestTimeoutMs, () => req.destroy(timeoutError(`${what}: no answer for ${this.requestTimeoutMs} ms`)));
+  }
+}
+
+function header(res: IncomingMessage, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The answer's bytes in one buffer that owns its memory: a single chunk as it is, several copied
+ * once into a buffer outside Node's shared pool (records are views into it; see kinesis-cbor-answer.ts).
+ */
+function joinChunks(chunks: Buffer[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+function timeoutError(message: string): Error {
+  return callError('TimeoutError', message, { code: 'ETIMEDOUT' });
+}
+
+/** A failure to connect or to read the answer: the message names the call; `name` and `code` stay (isRetriable reads them). */
+function networkError(err: Error, what: string): Error {
+  if (err.name === 'TimeoutError' || err.name === 'UnreadableAnswerError') return err;
+  const code = (err as { code?: unknown }).code;
+  const wrapped = new Error(`${what} failed: ${err.message}`, { cause: err }) as Error & { code?: unknown };
+  wrapped.name = err.name;
+  if (code !== undefined) wrapped.code = code;
+  return wrapped;
+}
