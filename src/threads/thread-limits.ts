@@ -1,7 +1,7 @@
 /**
  * V8 heap limits of the threads the pipeline starts. A thread's young generation grows up to its
  * limit under a high allocation rate and stays that size, and the ArrayBuffers its garbage points
- * to live until it is collected: left at V8's default (48 MB on 64-bit Node 20), every thread
+ * to live until it is collected: left at V8's default (a new space of up to 32 MB on 64-bit Node 20), every thread
  * ended up holding tens of MB of short-lived garbage, and the process's peak RSS followed the
  * thread count. Smaller young generations are collected more often, at a cost that follows what
  * survives, not what was allocated: no throughput was lost in `npm run bench` (see bench/README.md).
