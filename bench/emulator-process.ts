@@ -6,7 +6,13 @@ import { createInterface } from 'node:readline';
 
 export interface Endpoints { kinesis: string; s3: string; bucket: string }
 
-export interface Servers { endpoints: Endpoints; cpuSeconds(): Promise<number>; stop(): Promise<void> }
+export interface Servers {
+  endpoints: Endpoints;
+  cpuSeconds(): Promise<number>;
+  /** Its CPU seconds so far and the Kinesis requests it has answered, by operation. */
+  usage(): Promise<{ cpuSeconds: number; requests: Record<string, number> }>;
+  stop(): Promise<void>;
+}
 
 export async function startServers(): Promise<Servers> {
   const child = spawn(process.execPath, [new URL('./local-aws.js', import.meta.url).pathname], {
@@ -28,12 +34,17 @@ export async function startServers(): Promise<Servers> {
     });
   });
   const line = await nextLine();
+  const usage = async () => {
+    const answer = nextLine();
+    child.stdin.write('cpu\n');
+    const u = JSON.parse(await answer) as { cpuMs: number; requests: Record<string, number> };
+    return { cpuSeconds: u.cpuMs / 1000, requests: u.requests };
+  };
   return {
     endpoints: JSON.parse(line) as Endpoints,
+    usage,
     async cpuSeconds() {
-      const answer = nextLine();
-      child.stdin.write('cpu\n');
-      return (JSON.parse(await answer) as { cpuMs: number }).cpuMs / 1000;
+      return (await usage()).cpuSeconds;
     },
     stop: () => new Promise((resolve) => {
       if (exited) return resolve();

@@ -38,6 +38,7 @@ try {
     checkpoint: { file: join(dir, 'checkpoints.json') },
     emitter: { type: 'discard' },
     deadLetter: { dir: join(dir, 'dead-letter') },
+    ...(process.env.KC_BENCH_PROGRESS ? { http: { port: 0 } } : {}),
   }, { logger: silentLogger });
   await pipeline.start();
   // KC_BENCH_PROGRESS=<file>: the pipeline's totals appended to that file every second (for watching
@@ -45,7 +46,12 @@ try {
   const progressFile = process.env.KC_BENCH_PROGRESS;
   const progress = progressFile ? setInterval(() => {
     const s = pipeline.stats();
-    appendFileSync(progressFile, `${JSON.stringify({ t: Math.round(performance.now()), read: s.recordsRead, emitted: s.recordsEmitted, behind: s.maxMillisBehindLatest, shards: s.shards })}\n`);
+    void fetch(`${pipeline.httpUrl!}/status.json`).then(async (res) => {
+      const rows = ((await res.json()) as { shards: Array<{ shardId: string; read: number; lastError: string | null; millisBehindLatest: number | null }> }).shards;
+      const notable = rows.filter((r) => r.read > 0 || r.lastError !== null).slice(0, 6);
+      appendFileSync(progressFile, `${JSON.stringify({ t: Math.round(performance.now()), read: s.recordsRead, emitted: s.recordsEmitted, behind: s.maxMillisBehindLatest,
+        shards: s.shards, neverAnswered: rows.filter((r) => r.millisBehindLatest === null).length, notable })}\n`);
+    });
   }, 1000) : undefined;
   const started = performance.now();
   const result: Record<string, unknown> = { shards, startResolvedSeconds: started / 1000 };

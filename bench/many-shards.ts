@@ -31,10 +31,13 @@ export interface ManyShardsOptions {
 }
 
 interface HotRun {
-  completed: boolean; seconds: number; rps: number; rpsFromFirstRead?: number; recordsRead?: number;
+  completed: boolean; records: number; seconds: number; rps: number; rpsFromFirstRead?: number; recordsRead?: number;
   startResolvedSeconds: number; peakRssMB: number; shardsWithRecords?: number;
 }
-interface IdleRun { startResolvedSeconds: number; caughtUpSeconds: number; idleCpuPercent: number; rssMB: number; peakRssMB: number; emulatorIdleCpuPercent: number }
+interface IdleRun {
+  startResolvedSeconds: number; caughtUpSeconds: number; idleCpuPercent: number; rssMB: number; peakRssMB: number;
+  emulatorIdleCpuPercent: number; idleGetRecordsPerSecond: number;
+}
 
 function payload(i: number, bytes: number): Buffer {
   const head = `{"i":${i},"p":"`;
@@ -89,14 +92,18 @@ async function hotRun(args: string[], shards: number, o: ManyShardsOptions, kine
 }
 
 async function idleRun(s: { endpoint: string; stream: string; servers: Servers }, o: ManyShardsOptions): Promise<IdleRun> {
-  const window = { cpu: 0, t: 0, percent: 0 };
-  const run = await runChildLines<Omit<IdleRun, 'emulatorIdleCpuPercent'>>('./many-shards-run.js',
+  const w = { cpu: 0, polls: 0, t: 0, percent: 0, pollsPerSecond: 0 };
+  const run = await runChildLines<Omit<IdleRun, 'emulatorIdleCpuPercent' | 'idleGetRecordsPerSecond'>>('./many-shards-run.js',
     ['--stream', s.stream, '--kinesis', s.endpoint, '--shards', String(o.shards), '--idle-seconds', String(o.idleSeconds), ...(o.extra ?? [])],
     async (line) => {
-      if (line.event === 'window-start') Object.assign(window, { cpu: await s.servers.cpuSeconds(), t: performance.now() });
-      if (line.event === 'window-end') window.percent = 100 * (await s.servers.cpuSeconds() - window.cpu) / ((performance.now() - window.t) / 1000);
+      if (line.event !== 'window-start' && line.event !== 'window-end') return;
+      const u = await s.servers.usage();
+      const polls = u.requests.GetRecords ?? 0;
+      if (line.event === 'window-start') return void Object.assign(w, { cpu: u.cpuSeconds, polls, t: performance.now() });
+      const seconds = (performance.now() - w.t) / 1000;
+      Object.assign(w, { percent: 100 * (u.cpuSeconds - w.cpu) / seconds, pollsPerSecond: (polls - w.polls) / seconds });
     });
-  return { ...run, emulatorIdleCpuPercent: window.percent };
+  return { ...run, emulatorIdleCpuPercent: w.percent, idleGetRecordsPerSecond: w.pollsPerSecond };
 }
 
 function hotFigures(many: HotRun[], four: HotRun[]) {
@@ -105,7 +112,10 @@ function hotFigures(many: HotRun[], four: HotRun[]) {
   return {
     completed: many.every((h) => h.completed) && four.every((h) => h.completed),
     hotRps, fourShardRps, hotRpsRatio: hotRps / fourShardRps,
-    hotSeconds: median(many.map((h) => h.seconds)), hotRecordsRead: median(many.map((h) => h.recordsRead ?? NaN)),
+    hotSeconds: median(many.map((h) => h.seconds)),
+    // Of runs given up: how far they got. From the first record read: without the other actors' start.
+    hotRecordsRead: many.some((h) => !h.completed) ? median(many.map((h) => h.recordsRead ?? h.records)) : undefined,
+    hotRpsFromFirstRead: median(many.map((h) => h.rpsFromFirstRead ?? 0)), fourShardRpsFromFirstRead: median(four.map((h) => h.rpsFromFirstRead ?? 0)),
     hotPeakRssMB: Math.max(...many.map((h) => h.peakRssMB)), fourShardPeakRssMB: Math.max(...four.map((h) => h.peakRssMB)),
     runs: { hot: many.map((h) => h.rps), four: four.map((h) => h.rps) },
   };
@@ -147,6 +157,7 @@ export async function manyShards(o: ManyShardsOptions) {
       startResolvedSeconds: median(idle.map((i) => i.startResolvedSeconds)),
       idleCpuPercent: median(idle.map((i) => i.idleCpuPercent)),
       emulatorIdleCpuPercent: median(idle.map((i) => i.emulatorIdleCpuPercent)),
+      idleGetRecordsPerSecond: median(idle.map((i) => i.idleGetRecordsPerSecond)),
       rssMB: median(idle.map((i) => i.rssMB)),
       peakRssMB: Math.max(...idle.map((i) => i.peakRssMB), headline.hotPeakRssMB),
       hotSource: kinesis.completed ? 'kinesis' : 'files',

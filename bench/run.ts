@@ -36,7 +36,7 @@ const many = {
   recordBytes: Number(f['record-bytes'] ?? 100),
   idleSeconds: Number(f['idle-seconds'] ?? (smoke ? 1 : 10)),
   reps: Number(f['many-reps'] ?? 1),
-  kinesisHotSeconds: Number(f['kinesis-hot-seconds'] ?? (smoke ? 60 : 90)),
+  kinesisHotSeconds: Number(f['kinesis-hot-seconds'] ?? 60),
 };
 const extra = f.protocol ? ['--protocol', f.protocol] : [];
 const out = resolve(f.out ?? new URL('../../bench/results/last-run.json', import.meta.url).pathname);

@@ -32,9 +32,10 @@ function rows(memoryRecords: number): Row[] {
     ['manyShards.startSeconds', 1, 'process start -> every shard of the many-shard stream read once'],
     ['manyShards.idleCpuPercent', 1, 'pipeline process CPU, % of one core, every shard idle (target < 5)'],
     ['manyShards.emulatorIdleCpuPercent', 1, 'the emulator\'s CPU over the same window, answering the idle polls'],
+    ['manyShards.idleGetRecordsPerSecond', 0, 'GetRecords calls the emulator answered per second in that window (nominal: 1 a shard)'],
     ['manyShards.rssMB', 1, 'RSS at the end of the idle window'],
     ['manyShards.peakRssMB', 1, 'peak RSS of the many-shard runs (idle and hot)'],
-    ['manyShards.hotRps', 0, 'records/s with every record in 4 hot shards of the many-shard stream'],
+    ['manyShards.hotRps', 0, 'records/s with every record in 4 hot shards of the many-shard stream (source: manyShards.hotSource)'],
     ['manyShards.fourShardRps', 0, 'the same records through a 4-shard stream'],
     ['manyShards.hotRpsRatio', 3, 'hotRps / fourShardRps'],
   ];
