@@ -13,6 +13,7 @@ import { startLocalKinesis, startLocalS3 } from '../src/local/emulators.js';
 // Counts Kinesis requests by operation: kinesalite builds its own http.Server and offers no hook, so
 // the servers' 'request' events are counted on their way out (a bench-only patch, cheap).
 const requests: Record<string, number> = {};
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the server as `this`
 const emit = Server.prototype.emit;
 Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
   if (event === 'request') {
