@@ -11,7 +11,8 @@
 // 3. a fresh emulator with a `hot`-shard stream holding the same records: the same run over it
 //    (kinesalite holds at most 1,000 shards, hence an emulator process per stream);
 // 4. the same two hot runs over replay files (`source.type: "files"`: `shards` files of which `hot`
-//    hold the records; an empty file ends its shard at once, so the other shards are ended, not idle).
+//    hold `fileRecords` records; an empty file ends its shard at once, so the other shards are
+//    ended, not idle).
 // The headline hot figures are the Kinesis ones when every Kinesis hot run finished, else the files'.
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +28,8 @@ export interface ManyShardsOptions {
   shards: number; hot: number; records: number; recordBytes: number; idleSeconds: number; reps: number;
   /** A Kinesis hot run is given up after this long. */
   kinesisHotSeconds: number;
+  /** The records of the replay-file runs (identity over files is fast: more records than `records`, or it times start-up only). */
+  fileRecords: number;
   extra?: string[];
 }
 
@@ -54,7 +57,7 @@ async function fillHot(client: KinesisClient, stream: string, o: ManyShardsOptio
   await putAll(client, stream, o.records, (i) => ({ Data: payload(i, o.recordBytes), PartitionKey: `k${i}`, ExplicitHashKey: hot[i % hot.length] }));
 }
 
-/** `shards` replay files, the records round-robin in the hot ones, the others empty. */
+/** `shards` replay files, `o.fileRecords` records round-robin in the hot ones, the others empty. */
 async function writeFiles(shards: number, o: ManyShardsOptions): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `kc-bench-many-files-${shards}-`));
   const hot = new Map(hotIndexes(shards, o.hot).map((k, j) => [k, j]));
@@ -62,7 +65,7 @@ async function writeFiles(shards: number, o: ManyShardsOptions): Promise<string>
   for (let k = 0; k < shards; k++) {
     const j = hot.get(k);
     const lines: Buffer[] = [];
-    if (j !== undefined) for (let i = j; i < o.records; i += o.hot) lines.push(payload(i, o.recordBytes), NEWLINE);
+    if (j !== undefined) for (let i = j; i < o.fileRecords; i += o.hot) lines.push(payload(i, o.recordBytes), NEWLINE);
     await writeFile(join(dir, `shard-${String(k).padStart(width, '0')}.ndjson`), Buffer.concat(lines));
   }
   return dir;
@@ -85,7 +88,7 @@ async function withStream<T>(shards: number, body: (s: { endpoint: string; strea
 }
 
 async function hotRun(args: string[], shards: number, o: ManyShardsOptions, kinesis: boolean): Promise<HotRun> {
-  const run = await runChild<HotRun>('./many-shards-run.js', [...args, '--shards', String(shards), '--records', String(o.records),
+  const run = await runChild<HotRun>('./many-shards-run.js', [...args, '--shards', String(shards), '--records', String(kinesis ? o.records : o.fileRecords),
     '--timeout-seconds', String(kinesis ? o.kinesisHotSeconds : 600), ...(o.extra ?? [])]);
   if (kinesis && run.completed && run.shardsWithRecords !== o.hot) throw new Error(`the records landed in ${run.shardsWithRecords} shards of ${shards}, not ${o.hot}`);
   return run;
@@ -151,13 +154,15 @@ export async function manyShards(o: ManyShardsOptions) {
   const headline = kinesis.completed ? kinesis : replay;
   return {
     manyShards: {
-      shards: o.shards, hot: o.hot, records: o.records, recordBytes: o.recordBytes, idleWindowSeconds: o.idleSeconds,
+      shards: o.shards, hot: o.hot, records: o.records, fileRecords: o.fileRecords, recordBytes: o.recordBytes, idleWindowSeconds: o.idleSeconds,
       createStreamSeconds: median(createSeconds),
       startSeconds: median(idle.map((i) => i.caughtUpSeconds)),
       startResolvedSeconds: median(idle.map((i) => i.startResolvedSeconds)),
       idleCpuPercent: median(idle.map((i) => i.idleCpuPercent)),
       emulatorIdleCpuPercent: median(idle.map((i) => i.emulatorIdleCpuPercent)),
       idleGetRecordsPerSecond: median(idle.map((i) => i.idleGetRecordsPerSecond)),
+      // The pipeline's CPU per idle poll answered: comparable between runs whose poll rates differ.
+      idleCpuUsPerPoll: median(idle.map((i) => i.idleCpuPercent * 1e4 / i.idleGetRecordsPerSecond)),
       rssMB: median(idle.map((i) => i.rssMB)),
       peakRssMB: Math.max(...idle.map((i) => i.peakRssMB), headline.hotPeakRssMB),
       hotSource: kinesis.completed ? 'kinesis' : 'files',

@@ -37,6 +37,7 @@ const many = {
   idleSeconds: Number(f['idle-seconds'] ?? (smoke ? 1 : 10)),
   reps: Number(f['many-reps'] ?? 1),
   kinesisHotSeconds: Number(f['kinesis-hot-seconds'] ?? 60),
+  fileRecords: Number(f['many-file-records'] ?? (smoke ? 400 : 500_000)),
 };
 const extra = f.protocol ? ['--protocol', f.protocol] : [];
 const out = resolve(f.out ?? new URL('../../bench/results/last-run.json', import.meta.url).pathname);
@@ -88,4 +89,5 @@ result.seconds = (Date.now() - started) / 1000;
 await mkdir(dirname(out), { recursive: true });
 await writeJson(out, result);
 printTable(result, { memoryRecords: sizes.memory });
-process.stdout.write(`\nmedians of ${reps} run(s); ${Math.round(result.seconds as number)} s in all; written to ${out}\n`);
+const manyReps = runs('manyShards') ? ` (manyShards: ${many.reps})` : '';
+process.stdout.write(`\nmedians of ${reps} run(s)${manyReps}; ${Math.round(result.seconds as number)} s in all; written to ${out}\n`);

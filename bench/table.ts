@@ -33,6 +33,7 @@ function rows(memoryRecords: number): Row[] {
     ['manyShards.idleCpuPercent', 1, 'pipeline process CPU, % of one core, every shard idle (target < 5)'],
     ['manyShards.emulatorIdleCpuPercent', 1, 'the emulator\'s CPU over the same window, answering the idle polls'],
     ['manyShards.idleGetRecordsPerSecond', 0, 'GetRecords calls the emulator answered per second in that window (nominal: 1 a shard)'],
+    ['manyShards.idleCpuUsPerPoll', 0, 'pipeline CPU µs per idle GetRecords answered (idleCpuPercent / that rate)'],
     ['manyShards.rssMB', 1, 'RSS at the end of the idle window'],
     ['manyShards.peakRssMB', 1, 'peak RSS of the many-shard runs (idle and hot)'],
     ['manyShards.hotRps', 0, 'records/s with every record in 4 hot shards of the many-shard stream (source: manyShards.hotSource)'],
