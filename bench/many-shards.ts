@@ -4,7 +4,8 @@
 //
 // Each rep, every run in a fresh process (many-shards-run.ts), the pipeline with its default settings
 // (identity transform, discarding emitter, file checkpoints):
-// 1. a fresh emulator process with an empty `shards`-shard stream: the idle run;
+// 1. a fresh emulator process with an empty `shards`-shard stream: the idle run; then the same
+//    idle window for a plain SDK loop polling every shard as the pipeline does (idle-poll-run.ts);
 // 2. `records` put into `hot` shards of that stream only (ExplicitHashKey = the start of each chosen
 //    shard's hash key range; checked afterwards by which shards have checkpoints): the hot run, given
 //    up after `kinesisHotSeconds` (kinesalite may not serve it: see the README);
@@ -94,9 +95,10 @@ async function hotRun(args: string[], shards: number, o: ManyShardsOptions, kine
   return run;
 }
 
-async function idleRun(s: { endpoint: string; stream: string; servers: Servers }, o: ManyShardsOptions): Promise<IdleRun> {
+/** An idle run of `script` (the pipeline's, or the plain SDK poller's), the emulator measured over the same window. */
+async function idleRun(s: { endpoint: string; stream: string; servers: Servers }, o: ManyShardsOptions, script = './many-shards-run.js'): Promise<IdleRun> {
   const w = { cpu: 0, polls: 0, t: 0, percent: 0, pollsPerSecond: 0 };
-  const run = await runChildLines<Omit<IdleRun, 'emulatorIdleCpuPercent' | 'idleGetRecordsPerSecond'>>('./many-shards-run.js',
+  const run = await runChildLines<Omit<IdleRun, 'emulatorIdleCpuPercent' | 'idleGetRecordsPerSecond'>>(script,
     ['--stream', s.stream, '--kinesis', s.endpoint, '--shards', String(o.shards), '--idle-seconds', String(o.idleSeconds), ...(o.extra ?? [])],
     async (line) => {
       if (line.event !== 'window-start' && line.event !== 'window-end') return;
@@ -126,6 +128,7 @@ function hotFigures(many: HotRun[], four: HotRun[]) {
 
 export async function manyShards(o: ManyShardsOptions) {
   const idle: IdleRun[] = [];
+  const sdk: IdleRun[] = [];
   const createSeconds: number[] = [];
   const k = { many: [] as HotRun[], four: [] as HotRun[] };
   const files = { many: [] as HotRun[], four: [] as HotRun[] };
@@ -133,6 +136,7 @@ export async function manyShards(o: ManyShardsOptions) {
     await withStream(o.shards, async (s) => {
       createSeconds.push(s.createSeconds);
       idle.push(await idleRun(s, o));
+      sdk.push(await idleRun(s, o, './idle-poll-run.js'));
       await fillHot(s.client, s.stream, o);
       k.many.push(await hotRun(['--stream', s.stream, '--kinesis', s.endpoint], o.shards, o, true));
     });
@@ -163,6 +167,11 @@ export async function manyShards(o: ManyShardsOptions) {
       idleGetRecordsPerSecond: median(idle.map((i) => i.idleGetRecordsPerSecond)),
       // The pipeline's CPU per idle poll answered: comparable between runs whose poll rates differ.
       idleCpuUsPerPoll: median(idle.map((i) => i.idleCpuPercent * 1e4 / i.idleGetRecordsPerSecond)),
+      // The same from a plain SDK loop polling every shard as the pipeline does (idle-poll-run.ts).
+      sdkIdleCpuPercent: median(sdk.map((i) => i.idleCpuPercent)),
+      sdkIdleGetRecordsPerSecond: median(sdk.map((i) => i.idleGetRecordsPerSecond)),
+      sdkIdleCpuUsPerPoll: median(sdk.map((i) => i.idleCpuPercent * 1e4 / i.idleGetRecordsPerSecond)),
+      sdkIdleRssMB: median(sdk.map((i) => i.rssMB)),
       rssMB: median(idle.map((i) => i.rssMB)),
       peakRssMB: Math.max(...idle.map((i) => i.peakRssMB), headline.hotPeakRssMB),
       hotSource: kinesis.completed ? 'kinesis' : 'files',

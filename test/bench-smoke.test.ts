@@ -20,9 +20,9 @@ test('npm run bench --smoke runs and writes every figure as a number', async (t)
     'e2e.pipelineRps', 'e2e.concurrentRps', 'e2e.sequentialRps', 'e2e.speedup', 'e2e.speedupVsSequential',
     'e2e.pipelineCpuUsPerRecord', 'e2e.concurrentCpuUsPerRecord', 'e2e.sequentialCpuUsPerRecord', 'e2e.emulatorCpuUsPerRecord',
     'e2e.cpuBoundSpeedup', 'e2e.pipelineCpuUtilization',
-    'manyShards.startSeconds', 'manyShards.idleGetRecordsPerSecond', 'manyShards.idleCpuUsPerPoll', 'manyShards.rssMB', 'manyShards.peakRssMB', 'manyShards.hotRps', 'manyShards.fourShardRps', 'manyShards.hotRpsRatio'];
+    'manyShards.startSeconds', 'manyShards.idleGetRecordsPerSecond', 'manyShards.idleCpuUsPerPoll', 'manyShards.sdkIdleGetRecordsPerSecond', 'manyShards.rssMB', 'manyShards.peakRssMB', 'manyShards.hotRps', 'manyShards.fourShardRps', 'manyShards.hotRpsRatio'];
   // CPU percentages may round to 0 on a quiet machine: finite and not negative.
-  const nonNegative = ['manyShards.idleCpuPercent', 'manyShards.emulatorIdleCpuPercent'];
+  const nonNegative = ['manyShards.idleCpuPercent', 'manyShards.emulatorIdleCpuPercent', 'manyShards.sdkIdleCpuPercent'];
   const at = (field: string) => field.split('.').reduce((o, k) => (o as Record<string, unknown>)?.[k], r as unknown);
   for (const field of fields) {
     const value = at(field);
