@@ -67,6 +67,8 @@ try {
         const seconds = (performance.now() - started) / 1000;
         print({ ...result, completed: false, records, seconds, recordsRead: s.recordsRead, recordsEmitted: s.recordsEmitted, rps: s.recordsEmitted / seconds,
           peakRssMB: peakRssMB(), cpuSeconds: cpuSeconds(process.cpuUsage()) });
+        // No graceful stop (its reads may never answer): the temp dir goes, then the process.
+        await rm(dir, { recursive: true, force: true });
         process.exit(0);
       }
       await sleep(5);
