@@ -1,5 +1,6 @@
 // Shared pieces of the benchmark scripts: medians, RSS sampling, child processes, record files.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,19 @@ export function sampleRss(everyMs = 20): () => number {
   };
 }
 
+/** The process's peak RSS so far (all threads), as the kernel counts it, in MB. */
+export function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * The pipeline's `kinesis` options for a local endpoint; `protocol` ("cbor" or "json") is set only
+ * when given, so the harness also runs against a build that does not know that option.
+ */
+export function kinesisOptions(endpoint: string, protocol?: string): { endpoint: string } {
+  return protocol ? ({ endpoint, protocol } as { endpoint: string }) : { endpoint };
+}
+
 /** Runs a compiled bench script in a fresh Node process and parses the JSON it prints last. */
 export function runChild<T>(script: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -38,6 +52,37 @@ export function runChild<T>(script: string, args: string[]): Promise<T> {
           reject(new Error(`${script} printed no JSON result:\n${stdout}\n${stderr}`));
         }
       });
+  });
+}
+
+/**
+ * Like `runChild`, for a script that also prints progress lines before its result: `onLine` is
+ * awaited with each JSON line as it comes (so the parent can take a measurement at that moment);
+ * resolves with the last one once the process has exited.
+ */
+export function runChildLines<T>(script: string, args: string[], onLine: (line: Record<string, unknown>) => Promise<void> | void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    let stderr = '';
+    let last: unknown;
+    let chain = Promise.resolve();
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return;
+      }
+      last = parsed;
+      chain = chain.then(() => onLine(parsed as Record<string, unknown>));
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`${script} ${args.join(' ')} exited with ${code}\n${stderr}`));
+      chain.then(() => (last === undefined ? reject(new Error(`${script} printed no JSON result\n${stderr}`)) : resolve(last as T)), reject);
+    });
   });
 }
 

@@ -12,7 +12,7 @@ import { createStream } from '../src/aws/create-stream.js';
 import { silentLogger } from '../src/core/logger.js';
 import { KinesisShardSource } from '../src/sources/kinesis-shard-source.js';
 import { median } from './common.js';
-import { startServers } from './e2e.js';
+import { startServers } from './emulator-process.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);

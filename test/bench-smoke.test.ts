@@ -16,10 +16,22 @@ test('npm run bench --smoke runs and writes every figure as a number', async (t)
   t.regex(stdout, /cpu\.efficiency/);
   const r = JSON.parse(await readFile(out, 'utf8'));
   const fields = ['cores', 'cpu.singleThreadRps', 'cpu.limitRps', 'cpu.pipelineRps', 'cpu.efficiency', 'overhead.identityRps',
-    'overhead.identityMBps', 'memory.peakRssMB', 'e2e.pipelineRps', 'e2e.naiveRps', 'e2e.speedup'];
+    'overhead.identityMBps', 'memory.peakRssMB', 'memory.e2ePeakRssMB',
+    'e2e.pipelineRps', 'e2e.concurrentRps', 'e2e.sequentialRps', 'e2e.speedup', 'e2e.speedupVsSequential',
+    'e2e.pipelineCpuUsPerRecord', 'e2e.concurrentCpuUsPerRecord', 'e2e.sequentialCpuUsPerRecord', 'e2e.emulatorCpuUsPerRecord',
+    'e2e.cpuBoundSpeedup', 'e2e.pipelineCpuUtilization',
+    'manyShards.startSeconds', 'manyShards.idleGetRecordsPerSecond', 'manyShards.idleCpuUsPerPoll', 'manyShards.sdkIdleGetRecordsPerSecond', 'manyShards.rssMB', 'manyShards.peakRssMB', 'manyShards.hotRps', 'manyShards.fourShardRps', 'manyShards.hotRpsRatio'];
+  // CPU percentages may round to 0 on a quiet machine: finite and not negative.
+  const nonNegative = ['manyShards.idleCpuPercent', 'manyShards.emulatorIdleCpuPercent', 'manyShards.sdkIdleCpuPercent'];
+  const at = (field: string) => field.split('.').reduce((o, k) => (o as Record<string, unknown>)?.[k], r as unknown);
   for (const field of fields) {
-    const value = field.split('.').reduce((o, k) => (o as Record<string, unknown>)?.[k], r as unknown);
+    const value = at(field);
     t.true(typeof value === 'number' && Number.isFinite(value) && value > 0, `${field} = ${String(value)}`);
   }
+  for (const field of nonNegative) {
+    const value = at(field);
+    t.true(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${field} = ${String(value)}`);
+  }
+  t.regex(stdout, /manyShards\.hotRpsRatio/);
   t.true(Array.isArray(r.cpu.runs.pipeline) && r.cpu.runs.pipeline.length === 1, 'one repetition in a smoke run');
 });

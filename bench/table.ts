@@ -1,0 +1,64 @@
+// The table `run.ts` prints: one row per figure present in the result (sections left out by `--only`
+// print nothing).
+
+type Row = [figure: string, digits: number, what: string];
+
+function rows(memoryRecords: number): Row[] {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return [
+    ['cpu.singleThreadRps', 0, 'sample transform, plain loop, one thread'],
+    ['cpu.limitRps', 0, 'same transform, every core in raw worker threads, no I/O'],
+    ['cpu.pipelineRps', 0, 'full actor pipeline, 4 shards, discarding emitter'],
+    ['cpu.efficiency', 3, 'pipelineRps / limitRps (target >= 0.85)'],
+    ['overhead.identityRps', 0, 'identity transform, 100-byte records (target >= 250,000)'],
+    ['overhead.identityMBps', 1, 'output MB/s of the same runs'],
+    ['overhead.identityWithHttpRps', 0, 'the same with the HTTP endpoints on, /metrics and /status.json scraped every second'],
+    ['overhead.httpRatio', 3, 'with endpoints / without (same run, alternated)'],
+    ['memory.peakRssMB', 1, 'peak RSS of any replay-file pipeline run (all threads)'],
+    ['memory.growth10x', 2, `peak RSS at ${fmt(memoryRecords * 10)} / at ${fmt(memoryRecords)} records`],
+    ['memory.e2ePeakRssMB', 1, 'peak RSS of the e2e pipeline process (4 shards, Kinesis -> S3)'],
+    ['e2e.pipelineRps', 0, 'embedded Kinesis -> transform -> embedded S3, checkpoints; from process start'],
+    ['e2e.concurrentRps', 0, 'the same by a one-thread SDK loop over all shards at once (Promise.all)'],
+    ['e2e.sequentialRps', 0, 'the same loop, one shard after another'],
+    ['e2e.speedup', 2, 'pipeline / concurrent loop (target >= 1.5)'],
+    ['e2e.speedupVsSequential', 2, 'pipeline / sequential loop'],
+    ['e2e.pipelineCpuUsPerRecord', 1, 'CPU µs per record, pipeline process (all threads, from spawn)'],
+    ['e2e.concurrentCpuUsPerRecord', 1, 'CPU µs per record, concurrent loop process'],
+    ['e2e.sequentialCpuUsPerRecord', 1, 'CPU µs per record, sequential loop process'],
+    ['e2e.emulatorCpuUsPerRecord', 1, 'emulators\' CPU µs per record during the pipeline runs'],
+    ['e2e.concurrentEmulatorCpuUsPerRecord', 1, 'the same during the concurrent loop runs'],
+    ['e2e.cpuBoundSpeedup', 2, 'best any parallel version of the concurrent loop could do here (emulators share the cores)'],
+    ['e2e.pipelineCpuUtilization', 2, 'CPU of pipeline + emulators / (wall x cores) during the pipeline run'],
+    ['manyShards.startSeconds', 1, 'process start -> every shard of the many-shard stream read once'],
+    ['manyShards.idleCpuPercent', 1, 'pipeline process CPU, % of one core, every shard idle (target < 5)'],
+    ['manyShards.emulatorIdleCpuPercent', 1, 'the emulator\'s CPU over the same window, answering the idle polls'],
+    ['manyShards.idleGetRecordsPerSecond', 0, 'GetRecords calls the emulator answered per second in that window (nominal: 1 a shard)'],
+    ['manyShards.idleCpuUsPerPoll', 0, 'pipeline CPU µs per idle GetRecords answered (idleCpuPercent / that rate)'],
+    ['manyShards.sdkIdleCpuPercent', 1, 'a plain one-thread SDK loop polling the same shards the same way: its CPU, % of one core'],
+    ['manyShards.sdkIdleGetRecordsPerSecond', 0, 'its GetRecords answered per second'],
+    ['manyShards.sdkIdleCpuUsPerPoll', 0, 'its CPU µs per idle GetRecords'],
+    ['manyShards.rssMB', 1, 'RSS at the end of the idle window'],
+    ['manyShards.peakRssMB', 1, 'peak RSS of the many-shard runs (idle and hot)'],
+    ['manyShards.hotRps', 0, 'records/s with every record in 4 hot shards of the many-shard stream (source: manyShards.hotSource)'],
+    ['manyShards.fourShardRps', 0, 'the same records through a 4-shard stream'],
+    ['manyShards.hotRpsRatio', 3, 'hotRps / fourShardRps'],
+  ];
+}
+
+function valueAt(result: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], result);
+}
+
+export function printTable(result: Record<string, unknown>, options: { memoryRecords: number }): void {
+  const fmt = (n: number, d: number) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const machine = result.machine as { cpu: string; node: string };
+  const table: Array<[string, string, string]> = [['cores', String(result.cores), `${machine.cpu}, Node ${machine.node}`]];
+  for (const [figure, digits, what] of rows(options.memoryRecords)) {
+    const v = valueAt(result, figure);
+    if (typeof v === 'number') table.push([figure, fmt(v, digits), what]);
+  }
+  const w0 = Math.max(...table.map((r) => r[0].length));
+  const w1 = Math.max(...table.map((r) => r[1].length));
+  process.stdout.write(`\n${'figure'.padEnd(w0)}  ${'value'.padStart(w1)}  what\n`);
+  for (const [k, v, what] of table) process.stdout.write(`${k.padEnd(w0)}  ${v.padStart(w1)}  ${what}\n`);
+}
