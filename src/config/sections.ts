@@ -118,7 +118,7 @@ export const readerSection = section({
 export const shardsSection = section({
   /** How often new shards are looked for. @defaultValue 10000 */
   discoveryIntervalMs: integer().default(DEFAULTS.shards.discoveryIntervalMs),
-  /** Threads hosting shard actors. @defaultValue min(shards, cores) */
+  /** Threads hosting shard actors (reading, windows, buffers: little CPU next to the transform). @defaultValue min(shards, max(1, cores / 2)) */
   hostThreads: integer(1, 256).optional(),
 });
 

@@ -28,16 +28,15 @@ export interface SourceRecord {
  * partition key (UTF-8) `keys[keyOffsets[2i+1] .. keyOffsets[2i+2])`.
  */
 export interface WindowKeys {
-  /** Shared memory when packed by a shard actor (see `record-window.ts`). */
-  keys: ArrayBufferLike;
+  keys: ArrayBuffer;
   keyOffsets: Uint32Array;
 }
 
-/** A slice of one shard's records, packed for the transform pool (in shared memory: see `record-window.ts`). */
+/** A slice of one shard's records, packed for the transform pool (buffers are transferred). */
 export interface RecordWindow extends WindowKeys {
   shardId: string;
   /** Record bytes back to back; record i is `data[offsets[i] .. offsets[i+1])`. */
-  data: ArrayBufferLike;
+  data: ArrayBuffer;
   offsets: Uint32Array;
   /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
   arrivals: Float64Array;
@@ -58,9 +57,8 @@ export interface TransformFailure {
 /**
  * The pool's answer for one window. Outputs each end with "\n"; output j is
  * `data[offsets[j] .. offsets[j+1])`, and `data` may hold unused room after the last output
- * (`offsets[last]` is where they end). The window's packed keys come back with it (the same
- * memory, neither copied nor moved), so the buffer can take each kept record's sequence number
- * from them.
+ * (`offsets[last]` is where they end). The window's packed keys come back with it (moved, not
+ * copied), so the buffer can take each kept record's sequence number from them.
  */
 export interface TransformResult extends WindowKeys {
   data: ArrayBuffer;

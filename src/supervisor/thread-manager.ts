@@ -110,11 +110,15 @@ export class ThreadManager {
     return this.emittersStarted;
   }
 
-  /** Starts the pool and the emitter threads (unless started), and `min(shards, cores)` host threads (or `shards.hostThreads`). */
+  /**
+   * Starts the pool and the emitter threads (unless started), and `min(shards, max(1, cores / 2))`
+   * host threads (or `shards.hostThreads`): a host thread spends a few µs per record next to the
+   * transform's tens, and every thread more is an isolate more (memory, start-up, GC).
+   */
   async start(shardCount: number): Promise<void> {
     const { config } = this;
     await Promise.all([this.startPool(), this.startEmitters()]);
-    const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, availableParallelism()));
+    const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, Math.floor(availableParallelism() / 2)));
     for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
     // Every thread is up and has loaded its modules before the first actor starts.
     await Promise.all(this.hosts.map((h) => h.api.ready()));

@@ -11,5 +11,5 @@ import type { ResourceLimits } from 'node:worker_threads';
 /** Host and emitter threads: messages, windows and batches, all short-lived. */
 export const IO_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
 
-/** Pool threads, which run the user's transform (its objects live a little longer). */
-export const POOL_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16 };
+/** Pool threads, which run the user's transform: 8 MB cost the sample transform nothing (see bench/README.md). */
+export const POOL_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };

@@ -66,7 +66,7 @@ export class TransformRelay {
     }
   }
 
-  /** One pool call for `w`, which stays here whole, so it can be bisected (a copy unless it is in shared memory). */
+  /** One pool call for a copy of `w` (which stays here, so it can be bisected). */
   private async attempt(w: RecordWindow): Promise<TransformResult> {
     const copy = sliceWindow(w, 0, w.offsets.length - 1);
     // transform.timeoutMs counts from when a thread starts the task, not from when it was queued.

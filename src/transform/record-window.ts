@@ -1,31 +1,17 @@
-/**
- * Packs a slice of a shard's records into one window, and reads them back. A window's arrays live
- * in shared memory: the host thread packs the records' bytes once, and the relay and the pool thread
- * read that same memory, so no hop copies or moves a record (the relay keeps the window it handed
- * out, whole, in case it has to be bisected). A transform reads its input bytes; it must not write
- * to them.
- */
+/** Packs a slice of a shard's records into one transferable window, and reads them back. */
 import type { RecordWindow, SourceRecord } from '../core/records.js';
-
-/** A zero-filled shared buffer of `bytes` bytes. */
-function shared(bytes: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(bytes);
-}
 
 export function packWindow(shardId: string, records: readonly SourceRecord[], from = 0, to = records.length): RecordWindow {
   const n = to - from;
   let total = 0;
+  for (let i = from; i < to; i++) total += records[i].data.byteLength;
+  const data = new Uint8Array(total);
+  const offsets = new Uint32Array(n + 1);
+  const arrivals = new Float64Array(n);
   let keyBytes = 0;
-  for (let i = from; i < to; i++) {
-    const r = records[i];
-    total += r.data.byteLength;
-    keyBytes += r.sequenceNumber.length + r.partitionKey.length * 3;
-  }
-  const data = new Uint8Array(shared(total));
-  const offsets = new Uint32Array(shared(4 * (n + 1)));
-  const arrivals = new Float64Array(shared(8 * n));
-  const keys = Buffer.from(shared(keyBytes));
-  const keyOffsets = new Uint32Array(shared(4 * (2 * n + 1)));
+  for (let i = from; i < to; i++) keyBytes += records[i].sequenceNumber.length + records[i].partitionKey.length * 3;
+  const keys = Buffer.allocUnsafeSlow(keyBytes);
+  const keyOffsets = new Uint32Array(2 * n + 1);
   let pos = 0;
   let kpos = 0;
   for (let i = 0; i < n; i++) {
@@ -44,47 +30,36 @@ export function packWindow(shardId: string, records: readonly SourceRecord[], fr
   return { shardId, data: data.buffer, offsets, keys: keys.buffer, keyOffsets, arrivals };
 }
 
-/**
- * The buffers of `buffers` that can go in a transfer list: shared ones are shared by the message
- * itself (a transfer list holding one is refused), empty ones have nothing to move.
- */
-export function movable(buffers: readonly ArrayBufferLike[]): ArrayBuffer[] {
-  return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0);
-}
-
-/** The buffers a window owns that move with it (none when it lives in shared memory), for a transfer list. */
+/** The buffers a window owns, for a transfer list. */
 export function windowTransferables(w: RecordWindow): ArrayBuffer[] {
-  return movable([w.data, w.offsets.buffer, w.keys, w.keyOffsets.buffer, w.arrivals.buffer]);
+  return [w.data, w.offsets.buffer as ArrayBuffer, w.keys, w.keyOffsets.buffer as ArrayBuffer, w.arrivals.buffer as ArrayBuffer];
 }
 
 /**
- * Records `from .. to` of a packed window as a window of their own (the same layout, offsets
- * re-based), which can be handed to the pool while `w` stays where it is: `w` itself when that is
- * all of it and it lives in shared memory, else a copy in fresh shared buffers.
+ * Records `from .. to` of a packed window as a window of their own, in fresh buffers (the same
+ * layout, offsets re-based), so it can be moved to the pool while `w` stays where it is.
  */
 export function sliceWindow(w: RecordWindow, from: number, to: number): RecordWindow {
   const n = to - from;
-  if (from === 0 && n === w.offsets.length - 1 && windowTransferables(w).length === 0) return w;
   const base = w.offsets[from];
-  const offsets = new Uint32Array(shared(4 * (n + 1)));
+  const offsets = new Uint32Array(n + 1);
   for (let i = 0; i <= n; i++) offsets[i] = w.offsets[from + i] - base;
   const kbase = w.keyOffsets[2 * from];
-  const keyOffsets = new Uint32Array(shared(4 * (2 * n + 1)));
+  const keyOffsets = new Uint32Array(2 * n + 1);
   for (let i = 0; i <= 2 * n; i++) keyOffsets[i] = w.keyOffsets[2 * from + i] - kbase;
-  const data = new Uint8Array(shared(w.offsets[to] - base));
-  data.set(new Uint8Array(w.data, base, data.byteLength));
-  const keys = new Uint8Array(shared(w.keyOffsets[2 * to] - kbase));
-  keys.set(new Uint8Array(w.keys, kbase, keys.byteLength));
-  const arrivals = new Float64Array(shared(8 * n));
-  arrivals.set(w.arrivals.subarray(from, to));
   return {
     shardId: w.shardId,
-    data: data.buffer,
+    data: w.data.slice(base, w.offsets[to]),
     offsets,
-    keys: keys.buffer,
+    keys: w.keys.slice(kbase, w.keyOffsets[2 * to]),
     keyOffsets,
-    arrivals,
+    arrivals: w.arrivals.slice(from, to),
     // How untransformed records are written travels with every slice of the window.
     ...(w.rawFraming === undefined ? {} : { rawFraming: w.rawFraming }),
   };
+}
+
+/** The buffers of `buffers` that are worth a place in a transfer list (an empty one has nothing to move). */
+export function movable(buffers: readonly ArrayBufferLike[]): ArrayBuffer[] {
+  return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0);
 }
