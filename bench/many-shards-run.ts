@@ -24,6 +24,10 @@ import { flags, kinesisOptions, peakRssMB } from './common.js';
 const f = flags(process.argv.slice(2));
 const records = Number(f.records ?? 0);
 const idleSeconds = Number(f['idle-seconds'] ?? 0);
+// `--max-idle-poll <ms>`: reader.maxIdlePollIntervalMs; `--settle-seconds`: wait that long after
+// every shard was read once before the idle window opens (the idle polls' backoff ramping up).
+const maxIdlePoll = f['max-idle-poll'] === undefined ? undefined : Number(f['max-idle-poll']);
+const settleSeconds = Number(f['settle-seconds'] ?? 0);
 const shards = Number(f.shards);
 const timeoutMs = Number(f['timeout-seconds'] ?? 600) * 1000;
 const print = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
@@ -37,6 +41,7 @@ try {
     ...(f.source === 'files' ? { source: { type: 'files' as const, dir: f.dir } } : { kinesis: kinesisOptions(f.kinesis, f.protocol) }),
     checkpoint: { file: join(dir, 'checkpoints.json') },
     emitter: { type: 'discard' },
+    ...(maxIdlePoll === undefined ? {} : { reader: { maxIdlePollIntervalMs: maxIdlePoll } }),
     deadLetter: { dir: join(dir, 'dead-letter') },
     ...(process.env.KC_BENCH_PROGRESS ? { http: { port: 0 } } : {}),
   }, { logger: silentLogger });
@@ -79,6 +84,7 @@ try {
   if (idleSeconds > 0) {
     await pipeline.waitUntilIdle(0);
     result.caughtUpSeconds = performance.now() / 1000;
+    await sleep(settleSeconds * 1000);
     print({ event: 'window-start' });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();

@@ -32,6 +32,8 @@ export interface ManyShardsOptions {
   /** The records of the replay-file runs (identity over files is fast: more records than `records`, or it times start-up only). */
   fileRecords: number;
   extra?: string[];
+  /** reader.maxIdlePollIntervalMs of a second idle run of the pipeline (0: none). */
+  maxIdlePollMs: number;
 }
 
 interface HotRun {
@@ -128,6 +130,7 @@ function hotFigures(many: HotRun[], four: HotRun[]) {
 
 export async function manyShards(o: ManyShardsOptions) {
   const idle: IdleRun[] = [];
+  const backoff: IdleRun[] = [];
   const sdk: IdleRun[] = [];
   const createSeconds: number[] = [];
   const k = { many: [] as HotRun[], four: [] as HotRun[] };
@@ -137,6 +140,12 @@ export async function manyShards(o: ManyShardsOptions) {
       createSeconds.push(s.createSeconds);
       idle.push(await idleRun(s, o));
       sdk.push(await idleRun(s, o, './idle-poll-run.js'));
+      // The same idle shards with the idle polls backing off up to maxIdlePollMs, measured once the
+      // backoff has reached its maximum.
+      if (o.maxIdlePollMs > 0) {
+        const settle = String(Math.ceil(3 * o.maxIdlePollMs / 1000));
+        backoff.push(await idleRun(s, { ...o, extra: [...(o.extra ?? []), '--max-idle-poll', String(o.maxIdlePollMs), '--settle-seconds', settle] }));
+      }
       await fillHot(s.client, s.stream, o);
       k.many.push(await hotRun(['--stream', s.stream, '--kinesis', s.endpoint], o.shards, o, true));
     });
@@ -172,6 +181,10 @@ export async function manyShards(o: ManyShardsOptions) {
       sdkIdleGetRecordsPerSecond: median(sdk.map((i) => i.idleGetRecordsPerSecond)),
       sdkIdleCpuUsPerPoll: median(sdk.map((i) => i.idleCpuPercent * 1e4 / i.idleGetRecordsPerSecond)),
       sdkIdleRssMB: median(sdk.map((i) => i.rssMB)),
+      // With reader.maxIdlePollIntervalMs set to maxIdlePollMs.
+      maxIdlePollMs: o.maxIdlePollMs,
+      backoffIdleCpuPercent: backoff.length > 0 ? median(backoff.map((i) => i.idleCpuPercent)) : null,
+      backoffIdleGetRecordsPerSecond: backoff.length > 0 ? median(backoff.map((i) => i.idleGetRecordsPerSecond)) : null,
       rssMB: median(idle.map((i) => i.rssMB)),
       peakRssMB: Math.max(...idle.map((i) => i.peakRssMB), headline.hotPeakRssMB),
       hotSource: kinesis.completed ? 'kinesis' : 'files',

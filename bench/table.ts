@@ -37,6 +37,8 @@ function rows(memoryRecords: number): Row[] {
     ['manyShards.sdkIdleCpuPercent', 1, 'a plain one-thread SDK loop polling the same shards the same way: its CPU, % of one core'],
     ['manyShards.sdkIdleGetRecordsPerSecond', 0, 'its GetRecords answered per second'],
     ['manyShards.sdkIdleCpuUsPerPoll', 0, 'its CPU µs per idle GetRecords'],
+    ['manyShards.backoffIdleCpuPercent', 1, 'pipeline CPU, % of one core, idle, with reader.maxIdlePollIntervalMs = manyShards.maxIdlePollMs'],
+    ['manyShards.backoffIdleGetRecordsPerSecond', 0, 'its GetRecords answered per second'],
     ['manyShards.rssMB', 1, 'RSS at the end of the idle window'],
     ['manyShards.peakRssMB', 1, 'peak RSS of the many-shard runs (idle and hot)'],
     ['manyShards.hotRps', 0, 'records/s with every record in 4 hot shards of the many-shard stream (source: manyShards.hotSource)'],

@@ -100,6 +100,8 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['raw framing with a per-record emitter', { transform: { rawFraming: 'lines' }, emitter: { type: 'kinesis', stream: 'out' } },
     'transform.rawFraming applies only to the file, s3, s3-manifest, redshift emitters (the kinesis emitter takes each record as it is), got "lines"'],
   ['negative poll', { reader: { pollIntervalMs: -1 } }, 'reader.pollIntervalMs must be a non-negative integer, got -1'],
+  ['idle poll below the poll', { reader: { pollIntervalMs: 1000, maxIdlePollIntervalMs: 500 } }, 'reader.maxIdlePollIntervalMs must be >= reader.pollIntervalMs (1000), got 500'],
+  ['idle poll not a number', { reader: { maxIdlePollIntervalMs: 'soon' } }, 'reader.maxIdlePollIntervalMs must be a non-negative integer, got "soon"'],
   ['restart max below base', { restart: { baseMs: 1000, maxMs: 10 } }, 'restart.maxMs must be >= restart.baseMs (1000), got 10'],
   ['bad source', { source: { type: 'kafka' } }, 'source.type must be "kinesis" or "files", got "kafka"'],
   ['bad log level', { logLevel: 'loud' }, 'logLevel must be one of debug, info, warn, error, silent, got "loud"'],

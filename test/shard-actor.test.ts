@@ -346,3 +346,33 @@ test('a partial batch goes out when it comes of age (buffer.maxAgeMs after its f
   t.deepEqual(a.emitter.calls.map((c) => c.seqs), [seqs(0, 3), seqs(3, 2)], 'the next partial batch ages on its own timer');
   await until(() => a.actor.position === seq(4), 'both stored');
 });
+
+/** When each of `n` reads happened, ms after the first. */
+async function readTimes(a: Awaited<ReturnType<typeof startActor>>, n: number): Promise<number[]> {
+  const times: number[] = [];
+  let seen = 0;
+  const t0 = Date.now();
+  while (times.length < n && Date.now() - t0 < 4000) {
+    // A read ahead (right after an answer with records) can come within the same millisecond.
+    for (; seen < a.source.reads; seen++) times.push(Date.now());
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return times.map((t) => t - times[0]);
+}
+
+test('reader.maxIdlePollIntervalMs: empty answers at the tip double the wait up to the maximum; records bring it back to pollIntervalMs', async (t) => {
+  const empty = (behind = 0) => ({ records: [], millisBehindLatest: behind, ended: false });
+  const script = [...Array.from({ length: 6 }, () => empty()), response(shardRecords(0, 2)), empty(), empty(), empty(5000), empty()];
+  const a = await startActor(t, { script, reader: { pollIntervalMs: 20, maxIdlePollIntervalMs: 120 } });
+  const times = await readTimes(a, script.length + 1);
+  const gaps = times.slice(1).map((x, i) => x - times[i]);
+  t.log(`gaps between reads (ms): ${gaps.join(' ')}`);
+  // Waits after the 6 empty answers: 20, 40, 80, 120, 120, 120; the answer with records is followed
+  // by a read at once (read ahead); then 20 and 40 after empty answers at the tip, 20 after the one
+  // behind the tip (the base rate, and the doubling starts over), 20 after the last.
+  const expected = [20, 40, 80, 120, 120, 120, 0, 20, 40, 20, 20];
+  t.is(gaps.length, expected.length);
+  gaps.forEach((g, i) => t.true(g >= expected[i] - 2 && g < expected[i] + 60, `gap ${i}: ${g} ms, expected about ${expected[i]}`));
+  await a.actor.stop();
+  t.is(a.actor.position, seq(1), 'the records are stored');
+});

@@ -48,6 +48,8 @@ export class ShardActor {
   private windowsInFlight = 0;
   private bytesInFlight = 0;
   private batchNo = 0;
+  /** Empty answers at the tip in a row (see `idleWait`). */
+  private emptyAtTip = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private done: Promise<void> | undefined;
   /** Posted to the supervisor as they are (see `ActorStats`); `busy` is added from the getter. */
@@ -121,7 +123,7 @@ export class ShardActor {
   }
 
   private async loop(): Promise<void> {
-    const { config, source, shardId } = this.deps;
+    const { source, shardId } = this.deps;
     const reader = source.openReader(shardId, this.deps.startAt);
     let ended = false;
     // While one response is cut into windows and sent to the pool, the next is already being read
@@ -156,7 +158,8 @@ export class ShardActor {
           ended = whole;
           break;
         }
-        if (records.length === 0) await sleep(config.reader.pollIntervalMs, this.abort.signal);
+        if (records.length === 0) await sleep(this.idleWait(result.millisBehindLatest), this.abort.signal);
+        else this.emptyAtTip = 0;
       }
       if (this.failure) throw this.failure;
       await this.drain();
@@ -167,6 +170,22 @@ export class ShardActor {
       await ahead?.catch(() => undefined);
       await reader.close?.().catch(() => undefined);
     }
+  }
+
+  /**
+   * The wait after an empty answer: `reader.pollIntervalMs`, doubled after each further empty
+   * answer at the tip up to `reader.maxIdlePollIntervalMs` (an empty answer behind the tip, a gap
+   * in the shard, is read past at the base rate).
+   */
+  private idleWait(millisBehindLatest: number): number {
+    const { pollIntervalMs, maxIdlePollIntervalMs } = this.deps.config.reader;
+    if (millisBehindLatest > 0) {
+      this.emptyAtTip = 0;
+      return pollIntervalMs;
+    }
+    const wait = Math.min(maxIdlePollIntervalMs, pollIntervalMs * 2 ** Math.min(this.emptyAtTip, 30));
+    this.emptyAtTip++;
+    return wait;
   }
 
   /** Cuts a response into windows and sends them to the pool; false when a stop cut it short. */

@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/config.js';
 import { createForwardingLogger } from '../core/logger.js';
 import { createSource } from '../sources/create-source.js';
-import { serializeError, type EmitterApi, type HostEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
+import { serializeError, type EmitterApi, type HostEvent, type ShardStatsEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
 import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
 import { windowTransferables } from '../transform/record-window.js';
@@ -91,13 +91,15 @@ function framedTransform(relay: TransformApi, config: ResolvedConfig): Transform
  */
 export function statsReporter(post: (event: HostEvent) => void, actors: Map<string, Pick<ShardActor, 'shardId' | 'generation' | 'stats' | 'busy'>>, loopThread: string | undefined) {
   type Reporting = Pick<ShardActor, 'shardId' | 'generation' | 'stats' | 'busy'>;
-  const posted = new WeakMap<Reporting, string>();
+  const posted = new WeakMap<Reporting, ShardStatsEvent>();
   const postStats = (a: Reporting, busy = a.busy) => {
     const { read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt } = a.stats;
-    const key = `${read} ${filtered} ${deadLettered} ${millisBehindLatest} ${caughtUp} ${lastReadAt} ${busy}`;
-    if (posted.get(a) === key) return;
-    posted.set(a, key);
-    post({ type: 'stats', shardId: a.shardId, generation: a.generation, read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt, busy });
+    const last = posted.get(a);
+    if (last && last.read === read && last.filtered === filtered && last.deadLettered === deadLettered && last.busy === busy
+      && last.millisBehindLatest === millisBehindLatest && last.caughtUp === caughtUp && last.lastReadAt === lastReadAt) return;
+    const event: ShardStatsEvent = { type: 'stats', shardId: a.shardId, generation: a.generation, read, filtered, deadLettered, millisBehindLatest, caughtUp, lastReadAt, busy };
+    posted.set(a, event);
+    post(event);
   };
   const loop = loopThread === undefined ? undefined : loopDelayMonitor(loopThread);
   let ticks = 0;

@@ -111,9 +111,21 @@ export const readerSection = section({
   maxRecordsPerCall: integer(1, 10_000).default(DEFAULTS.reader.maxRecordsPerCall),
   /** Wait after an empty GetRecords. @defaultValue 1000 */
   pollIntervalMs: integer(0).default(DEFAULTS.reader.pollIntervalMs),
+  /**
+   * A shard at its tip that keeps answering empty is polled less and less often: the wait doubles
+   * from `pollIntervalMs` after each empty answer, up to this, and is back to `pollIntervalMs` as
+   * soon as records come. Trades the first record's latency on an idle shard for the CPU of idle
+   * polls (many idle shards in one process). @defaultValue `pollIntervalMs` (no backoff)
+   */
+  maxIdlePollIntervalMs: integer(0).optional(),
   /** Per shard: raw bytes in the pool plus batches being emitted before reading pauses. @defaultValue 33554432 */
   maxBytesInFlight: integer().default(DEFAULTS.reader.maxBytesInFlight),
-});
+}).superRefine(({ pollIntervalMs, maxIdlePollIntervalMs }, ctx) => {
+  if (maxIdlePollIntervalMs !== undefined && maxIdlePollIntervalMs < pollIntervalMs) {
+    ctx.addIssue({ code: 'custom', path: ['maxIdlePollIntervalMs'], input: maxIdlePollIntervalMs,
+      message: `must be >= reader.pollIntervalMs (${pollIntervalMs}), got ${maxIdlePollIntervalMs}` });
+  }
+}).transform(({ maxIdlePollIntervalMs, ...rest }) => ({ ...rest, maxIdlePollIntervalMs: maxIdlePollIntervalMs ?? rest.pollIntervalMs }));
 
 export const shardsSection = section({
   /** How often new shards are looked for. @defaultValue 10000 */
