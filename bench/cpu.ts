@@ -36,7 +36,7 @@ export async function limitRps(records: number, cores: number): Promise<number> 
   }
 }
 
-export interface PipelineRun { records: number; seconds: number; rps: number; bytes: number; peakRssMB: number; scrapes: number }
+export interface PipelineRun { records: number; seconds: number; rps: number; bytes: number; peakRssMB: number; scrapes: number; cpuUsPerRecord: number }
 
 export async function pipelineRun(records: number, transform: 'sample' | 'identity', kind: 'click' | 'bytes100', http = false): Promise<PipelineRun> {
   const input = await prepareInput(kind, records);
@@ -63,6 +63,11 @@ export async function cpu(records: number, reps: number) {
       limitRps: limitRpsMedian,
       pipelineRps,
       efficiency: pipelineRps / limitRpsMedian,
+      // CPU per record, all threads of the pipeline, against the plain loop's (one thread: its wall
+      // time is its CPU time): the share of the pipeline's CPU that is the transform's own work.
+      singleThreadCpuUsPerRecord: 1e6 / median(single),
+      pipelineCpuUsPerRecord: median(pipeline.map((p) => p.cpuUsPerRecord)),
+      transformShareOfCpu: (1e6 / median(single)) / median(pipeline.map((p) => p.cpuUsPerRecord)),
       runs: { single, limit, pipeline: pipeline.map((p) => p.rps) },
     },
     peakRssMB: Math.max(...pipeline.map((p) => p.peakRssMB)),

@@ -17,6 +17,7 @@ export async function overhead(records: number, reps: number) {
   return {
     overhead: {
       records, identityRps, identityMBps, runs: runs.map((p) => p.rps),
+      identityCpuUsPerRecord: median(runs.map((p) => p.cpuUsPerRecord)),
       identityWithHttpRps, httpRatio: identityWithHttpRps / identityRps, httpRuns: withHttp.map((p) => p.rps), httpScrapes: withHttp.map((p) => p.scrapes),
     },
     peakRssMB: Math.max(...runs.map((p) => p.peakRssMB), ...withHttp.map((p) => p.peakRssMB)),
