@@ -28,6 +28,8 @@ test.serial('every metric family is present and moves while records flow; counte
   await createStream(env.kinesisClient, stream, 2);
   const pipeline = new Pipeline(testOptions(env, app, stream, {
     transform: { module: fixture('transform-drop-and-poison.js'), threads: 2, windowRecords: 100 }, http: { port: 0 },
+    // Two host threads (one by default on 2 cores), so every kind of thread reports its event-loop delay.
+    shards: { hostThreads: 2 },
     // A lease round every 500 ms: at least two during the 1.2 s wait below, however fast the records flow.
     lease: { durationMs: 1500 },
   }), { logger: captureLogger() });
