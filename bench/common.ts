@@ -148,3 +148,20 @@ export function flags(argv: string[]): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * An idle window of `seconds`: prints `window-start` and `window-end` lines (the parent measures the
+ * emulator over the same window) and answers this process's CPU over it (% of one core) and its
+ * RSS at the end.
+ */
+export async function idleWindow(seconds: number, print: (line: object) => void): Promise<{ idleSeconds: number; idleCpuPercent: number; rssMB: number }> {
+  print({ event: 'window-start' });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = process.cpuUsage(cpu0);
+  const idleSeconds = (performance.now() - t0) / 1000;
+  print({ event: 'window-end' });
+  return { idleSeconds, idleCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / idleSeconds, rssMB: process.memoryUsage.rss() / (1024 * 1024) };
+}
+

@@ -6,7 +6,7 @@
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { performance } from 'node:perf_hooks';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
-import { flags } from './common.js';
+import { flags, idleWindow } from './common.js';
 import { listAllShards } from './emulator-process.js';
 
 const f = flags(process.argv.slice(2));
@@ -33,15 +33,8 @@ const polls = shards.map(async (s) => {
 });
 while (answered < shards.length) await sleep(50);
 const caughtUpSeconds = performance.now() / 1000;
-print({ event: 'window-start' });
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-await sleep(idleSeconds * 1000);
-const cpu = process.cpuUsage(cpu0);
-const seconds = (performance.now() - t0) / 1000;
-print({ event: 'window-end' });
-const rssMB = process.memoryUsage.rss() / (1024 * 1024);
+const window = await idleWindow(idleSeconds, print);
 stop = true;
 await Promise.all(polls);
 client.destroy();
-print({ shards: shards.length, caughtUpSeconds, idleSeconds: seconds, idleCpuPercent: 100 * (cpu.user + cpu.system) / 1e6 / seconds, rssMB });
+print({ shards: shards.length, caughtUpSeconds, ...window });

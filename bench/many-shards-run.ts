@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pipeline } from '../src/supervisor/pipeline.js';
 import { silentLogger } from '../src/core/logger.js';
-import { flags, kinesisOptions, peakRssMB } from './common.js';
+import { flags, idleWindow, kinesisOptions, peakRssMB } from './common.js';
 
 const f = flags(process.argv.slice(2));
 const records = Number(f.records ?? 0);
@@ -85,14 +85,7 @@ try {
     await pipeline.waitUntilIdle(0);
     result.caughtUpSeconds = performance.now() / 1000;
     await sleep(settleSeconds * 1000);
-    print({ event: 'window-start' });
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await sleep(idleSeconds * 1000);
-    const cpu = process.cpuUsage(cpu0);
-    const seconds = (performance.now() - t0) / 1000;
-    print({ event: 'window-end' });
-    Object.assign(result, { idleSeconds: seconds, idleCpuPercent: 100 * cpuSeconds(cpu) / seconds, rssMB: process.memoryUsage.rss() / (1024 * 1024) });
+    Object.assign(result, await idleWindow(idleSeconds, print));
   }
   clearInterval(progress);
   const stats = await pipeline.stop();

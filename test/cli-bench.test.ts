@@ -2,7 +2,6 @@
 // transform that throws on every record, on bad arguments, and on a sample read from a real
 // (embedded) stream, which must not be checkpointed; and the rules of its suggestions.
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,8 @@ import { shardLimit } from '../src/cli/bench/measure-pipeline.js';
 import { suggestThreads, suggestWindow, windowSizesToTry } from '../src/cli/bench/measure-transform.js';
 import { ids, produce, startEnv, uniqueName, type Env } from './helpers/components.js';
 import { fixture, writeConfigFile } from './helpers/pipeline-options.js';
+import { cli } from './helpers/run-cli.js';
 
-const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 // The sample is a source file (tsc copies no .ndjson): 50 lines, every 10th marked { drop: true }.
 const SAMPLE = new URL('../../test/fixtures/bench-sample.ndjson', import.meta.url).pathname;
 const SAMPLE_LINES = 50;
@@ -22,19 +21,6 @@ const SAMPLE_DROPS = 5;
 let tmp: string;
 test.before(async () => { tmp = await mkdtemp(join(tmpdir(), 'kc-bench-test-')); });
 test.after.always(async () => { await rm(tmp, { recursive: true, force: true }); });
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function config(name: string, extra: Record<string, unknown> = {}): Promise<string> {
   return writeConfigFile(tmp, name, {

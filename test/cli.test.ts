@@ -1,36 +1,15 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createStream } from '../src/aws/create-stream.js';
 import type { PipelineOptions } from '../src/config/config.js';
 import { countIds, ids, produce, readObjects, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { fixture, testOptions } from './helpers/pipeline-options.js';
-
-const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+import { cli } from './helpers/run-cli.js';
 
 let env: Env;
 test.before(async () => { env = await startEnv(); });
 test.after.always(async () => { await env?.close(); });
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], options: { onStart?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    options.onStart?.(child);
-  });
-}
 
 async function writeConfig(name: string, config: unknown): Promise<string> {
   const dir = join(env.tmp, 'configs', name);
