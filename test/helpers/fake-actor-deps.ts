@@ -97,6 +97,8 @@ export class ScriptedSource {
   private readonly script: Step[];
   /** Calls to `read`, in all. */
   reads = 0;
+  /** When each call to `read` was made (ms since the epoch). */
+  readAt: number[] = [];
   opened: Array<{ shardId: string; startAt: StartAt }> = [];
   closed = false;
 
@@ -114,6 +116,7 @@ export class ScriptedSource {
     return {
       read: (signal?: AbortSignal) => {
         this.reads++;
+        this.readAt.push(Date.now());
         const step = this.script.shift();
         if (step === undefined) return waitForAbort(signal);
         return 'promise' in step ? step.promise : Promise.resolve(step);
