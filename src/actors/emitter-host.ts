@@ -9,6 +9,7 @@ import type { Batch } from '../core/batch.js';
 import { describeError } from '../core/errors.js';
 import { createForwardingLogger } from '../core/logger.js';
 import { createEmitter } from '../emitters/create-emitter.js';
+import { checkDeadLetterSink } from './create-dead-letter-sink.js';
 import { emitWithRetry } from '../emitters/emit-with-retry.js';
 import type { Emitter } from '../emitters/emitter.js';
 import { serializeError, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from '../threads/protocol.js';
@@ -32,6 +33,8 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
   if (data.check) {
     try {
       await emitter.check?.();
+      // The dead-letter bucket is a sink too: checked here, so the main thread never loads an S3 client.
+      await checkDeadLetterSink(data.config.deadLetter);
     } catch (err) {
       await emitter.close().catch(() => undefined);
       post({ type: 'failed', error: serializeError(err) });
