@@ -124,6 +124,38 @@ test.serial('S3 refusing dead-letter writes for a while: the sink retries and su
   }
 });
 
+test.serial('a dead-letter write that exhausts its retries fails the actor; nothing is checkpointed past it, and after the restart the window is dead-lettered again', async (t) => {
+  const { stream, app, all, produced } = await poisonedStream('dl-s3-exhausted', 100);
+  const prefix = `${stream}/`;
+  const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/${prefix}shardId-`, Infinity);
+  const logger = captureLogger();
+  const key = `${stream}/shardId-000000000000/`;
+  try {
+    const pipeline = new Pipeline(testOptions(env, app, stream, {
+      transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
+      deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: proxy.endpoint, forcePathStyle: true } },
+    }), { logger });
+    await pipeline.start();
+    await waitFor(() => logger.lines.some((l) => l.msg.includes('shard actor failed')), 90_000, 'the actor failed');
+    const failure = logger.lines.find((l) => l.msg.includes('shard actor failed'))!;
+    t.regex(String(failure.fields.error), new RegExp(`dead-letter record\\(s\\) to s3://${DEAD_BUCKET}/${key}\\d+-\\d+\\.ndjson failed after 8 attempt\\(s\\): SlowDown`));
+    t.is(proxy.refused.length, 24, 'eight attempts of the sink, three calls of the SDK each');
+    t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null, 'nothing checkpointed past the window');
+    t.is(pipeline.stats().recordsEmitted, 0, 'the window\'s good records were not emitted either');
+    proxy.refuseNext = 0;
+    await waitFor(() => pipeline.stats().recordsEmitted >= 90 && pipeline.isIdle(300), 60_000, 'good records emitted after the restart');
+    const stats = await pipeline.stop();
+    t.true(stats.restarts >= 1);
+    const objects = await deadLetters(prefix);
+    t.is(objects.length, 1);
+    t.deepEqual(objects[0].lines.map((l) => (JSON.parse(Buffer.from(l.dataBase64, 'base64').toString()) as { id: string }).id).sort(), all.filter(poison).sort());
+    t.is(countIds(await readRecords(env.s3Client, env.bucket, prefix)).size, 90);
+    t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), produced.lastSeq.get('shardId-000000000000') ?? null);
+  } finally {
+    await proxy.close();
+  }
+});
+
 test.serial('a dead-letter write S3 keeps refusing rejects naming the bucket, the key and S3\'s error', async (t) => {
   const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/refused/`, 1000);
   const sink = new S3DeadLetterSink({
