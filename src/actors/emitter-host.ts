@@ -9,12 +9,12 @@ import type { Batch } from '../core/batch.js';
 import { describeError } from '../core/errors.js';
 import { createForwardingLogger } from '../core/logger.js';
 import { createEmitter } from '../emitters/create-emitter.js';
-import { checkDeadLetterSink } from './create-dead-letter-sink.js';
 import { emitWithRetry } from '../emitters/emit-with-retry.js';
 import type { Emitter } from '../emitters/emitter.js';
 import { serializeError, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from '../threads/protocol.js';
 import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { serve } from '../threads/rpc.js';
+import { checkDeadLetterSink } from './create-dead-letter-sink.js';
 
 const LOOP_DELAY_INTERVAL_MS = 1000;
 

@@ -8,7 +8,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { retry, type BackoffOptions } from '../core/backoff.js';
 import { confinedKey } from '../core/confined-path.js';
-import { ConnectorError, describeServiceError, isRetriable } from '../core/errors.js';
+import { ConnectorError, describeServiceError, isPermanent, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { checkShardId } from '../core/shard-id.js';
 import { deadLetterLines, type DeadLetterEntry, type DeadLetterSink } from './dead-letter-sink.js';
@@ -62,10 +62,11 @@ export class S3DeadLetterSink implements DeadLetterSink {
           'dead-letter write to S3 failed; retrying'),
       });
     } catch (err) {
-      // Retriable for the supervisor: the actor is restarted and the window read and written again.
+      // The actor fails and is restarted (with backoff) from its checkpoint, so the window is read and
+      // dead-lettered again; `permanent` (a missing bucket, access denied) only changes the log line.
       throw new ConnectorError(`writing ${entries.length} dead-letter record(s) to s3://${bucket}/${key} failed` +
         `${isRetriable(err) ? ` after ${attempts} attempt(s)` : ''}: ${describeServiceError(err)}`,
-      { code: 'DEAD_LETTER_FAILED', retriable: true, cause: err });
+      { code: 'DEAD_LETTER_FAILED', retriable: true, permanent: isPermanent(err), cause: err });
     }
   }
 
