@@ -4,7 +4,7 @@ import test from 'ava';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeadLetterSink } from '../src/actors/dead-letter-sink.js';
+import { FileDeadLetterSink } from '../src/actors/file-dead-letter-sink.js';
 import { confinedKey, confinedPath } from '../src/core/confined-path.js';
 import { isShardId } from '../src/core/shard-id.js';
 import { batchKey } from '../src/emitters/emitter.js';
@@ -55,7 +55,7 @@ test('dead-letter sink and file emitter: a hostile shard id or sequence number w
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const deadLetterDir = join(root, 'a', 'b', 'dead-letter');
   const outputDir = join(root, 'a', 'b', 'output');
-  const sink = new DeadLetterSink(deadLetterDir);
+  const sink = new FileDeadLetterSink(deadLetterDir);
   const emitter = new FileEmitter({ dir: outputDir });
   const entry = { sequenceNumber: '1', partitionKey: 'k', dataBase64: 'eA==', error: { name: 'Error', message: 'x' }, failedAt: new Date(0).toISOString() };
   for (const shardId of HOSTILE) {

@@ -1,15 +1,8 @@
 /**
- * Where records whose transform threw go: one NDJSON file per shard, `<dir>/<shardId>.ndjson`, a
- * line per record with the raw bytes (base64), shard, sequence number, partition key and the error.
- * Each write is fsynced before the records' batch can be acknowledged, so a checkpoint never passes
- * a poison record that was not stored. The file is always inside `dir`: a shard id that is not one
- * (or would put the file elsewhere) fails the write with a non-retriable error naming it.
+ * Where records whose transform threw go (`deadLetter.dir` or `deadLetter.s3`): what every sink
+ * takes, and the NDJSON lines they all write. A write resolves only once the entries are stored, so
+ * a checkpoint never passes a poison record that was not stored.
  */
-import { mkdir, open } from 'node:fs/promises';
-import { confinedPath } from '../core/confined-path.js';
-import { ConnectorError } from '../core/errors.js';
-import { fsyncDir } from '../core/durable-files.js';
-import { checkShardId } from '../core/shard-id.js';
 
 export interface DeadLetterEntry {
   shardId: string;
@@ -20,37 +13,15 @@ export interface DeadLetterEntry {
   failedAt: string;
 }
 
-export class DeadLetterSink {
-  private ready: Promise<unknown> | undefined;
+export interface DeadLetterSink {
+  /** Stores the failures of one window of `shardId` (in sequence order); rejects when they were not stored. */
+  write(shardId: string, entries: DeadLetterEntry[]): Promise<void>;
+  /** Where the dead letters of `shardId` go, for log lines (a file, or an `s3://bucket/prefix`). */
+  location(shardId: string): string;
+  close(): Promise<void>;
+}
 
-  constructor(private readonly dir: string) {}
-
-  /**
-   * `<dir>/<shardId>.ndjson`. Throws a non-retriable ConnectorError when `shardId` is not a shard id
-   * (`BAD_SHARD_ID`) or the file would not be inside `dir` (`PATH_ESCAPE`).
-   */
-  file(shardId: string): string {
-    return confinedPath(this.dir, `${checkShardId(shardId, 'a dead-letter write', 'nothing is written')}.ndjson`);
-  }
-
-  async write(shardId: string, entries: DeadLetterEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const file = this.file(shardId);
-    this.ready ??= mkdir(this.dir, { recursive: true });
-    try {
-      await this.ready;
-      const handle = await open(file, 'a');
-      try {
-        await handle.writeFile(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fsyncDir(this.dir);
-    } catch (err) {
-      this.ready = undefined;
-      throw new ConnectorError(`writing ${entries.length} dead-letter record(s) to ${file} failed: ${(err as Error).message}`,
-        { code: 'DEAD_LETTER_FAILED', retriable: true, cause: err });
-    }
-  }
+/** One JSON line per entry, each ending in a newline. */
+export function deadLetterLines(entries: DeadLetterEntry[]): string {
+  return entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
 }

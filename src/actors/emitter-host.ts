@@ -14,6 +14,7 @@ import type { Emitter } from '../emitters/emitter.js';
 import { serializeError, type EmitterApi, type EmitterEvent, type EmitterThreadData, type SerializedError } from '../threads/protocol.js';
 import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { serve } from '../threads/rpc.js';
+import { checkDeadLetterSink } from './create-dead-letter-sink.js';
 
 const LOOP_DELAY_INTERVAL_MS = 1000;
 
@@ -32,6 +33,8 @@ export async function runEmitterHost(data: EmitterThreadData, parent: MessagePor
   if (data.check) {
     try {
       await emitter.check?.();
+      // The dead-letter bucket is a sink too: checked here, so the main thread never loads an S3 client.
+      await checkDeadLetterSink(data.config.deadLetter);
     } catch (err) {
       await emitter.close().catch(() => undefined);
       post({ type: 'failed', error: serializeError(err) });

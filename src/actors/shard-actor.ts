@@ -27,7 +27,7 @@ export interface ShardActorDeps {
   source: Pick<ShardSource, 'openReader'>;
   transform: Promisified<TransformApi>;
   emitter: Promisified<EmitterApi>;
-  deadLetter: Pick<DeadLetterSink, 'write' | 'file'>;
+  deadLetter: Pick<DeadLetterSink, 'write' | 'location'>;
   /** Receives the actor's progress reports (stored positions). */
   report: (event: ProgressEvent) => void;
   logger: Logger;
@@ -282,7 +282,7 @@ export class ShardActor {
     this.stats.deadLettered += result.failures.length;
     const first = result.failures[0];
     logger.warn({ shardId, count: result.failures.length, firstSequenceNumber: sequenceNumberOf(result, first.index),
-      error: `${first.error.name}: ${first.error.message}`, deadLetter: deadLetter.file(shardId) },
+      error: `${first.error.name}: ${first.error.message}`, deadLetter: deadLetter.location(shardId) },
     'transform threw; records written to the dead-letter sink');
   }
 

@@ -7,7 +7,7 @@ import { serializeError, type EmitterApi, type HostEvent, type ShardStatsEvent, 
 import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
 import { windowTransferables } from '../transform/record-window.js';
-import { DeadLetterSink } from './dead-letter-sink.js';
+import { createDeadLetterSink } from './create-dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
 
 /** How often the actors' stats are looked at; they are posted only when they changed. */
@@ -22,7 +22,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const source = await createSource(config, logger);
   const transform = framedTransform(connect<TransformApi>(data.transform, 'the transform pool relay'), config);
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
-  const deadLetter = new DeadLetterSink(config.deadLetter.dir);
+  const deadLetter = createDeadLetterSink(config.deadLetter, logger);
   const actors = new Map<string, ShardActor>();
   const stats = statsReporter(post, actors, config.http.port === undefined ? undefined : `host-${data.hostIndex}`);
   const postStats = stats.post;
@@ -58,6 +58,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       stats.stop();
       for (const a of running) postStats(a);
       await source.close();
+      await deadLetter.close();
       return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position, emitted: { ...a.emitted } }));
     },
     ready() {},

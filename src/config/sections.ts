@@ -13,6 +13,8 @@ import { EVEN_WITH_BAD_OPTIONS, section, typedUnion } from './object-rules.js';
 import { awsRegion, type OptionsContext } from './options-context.js';
 import { inFolder, integer, oneOf, says, text } from './rules.js';
 import { HTTP_PROTOCOLS, REDIS_PROTOCOLS, url, urlFromEnv } from './url-rules.js';
+import { deadLetterS3Section } from './dead-letter-s3-options.js';
+import { resolveS3Target } from '../emitters/s3/s3-target-options.js';
 
 /** The values of `kinesis.protocol`. */
 export const KINESIS_PROTOCOLS = ['cbor', 'json'] as const;
@@ -99,11 +101,21 @@ export const bufferSection = section({
   maxAgeMs: integer().default(DEFAULTS.buffer.maxAgeMs),
 });
 
+/** Dead letters go to files under `dir`, or to objects in S3 with `s3`; not both. */
 export function deadLetterSection(context: OptionsContext) {
   return section({
-    /** Folder of the dead-letter NDJSON files. @defaultValue './dead-letter' */
-    dir: text().default(DEFAULTS.deadLetter.dir).transform(inFolder(context.baseDir)),
-  });
+    /** Folder of the dead-letter NDJSON files, relative to the config file's folder. @defaultValue './dead-letter' (when `s3` is not set) */
+    dir: text().optional().meta({ default: DEFAULTS.deadLetter.dir }),
+    /** Dead letters as objects in S3 instead of files: `{ bucket, prefix?, region?, endpoint?, forcePathStyle? }`. @defaultValue none */
+    s3: deadLetterS3Section(context).optional(),
+  }).superRefine(({ dir, s3 }, ctx) => {
+    if (dir !== undefined && s3 !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['s3'], input: s3,
+        message: 'cannot be set together with deadLetter.dir: dead letters go to files (dir) or to S3 (s3), set one' });
+    }
+  }, EVEN_WITH_BAD_OPTIONS).transform(({ dir, s3 }) => (s3 === undefined
+    ? { dir: inFolder(context.baseDir)(dir ?? DEFAULTS.deadLetter.dir), s3: undefined }
+    : { dir: undefined, s3: resolveS3Target(s3) }));
 }
 
 export const readerSection = section({

@@ -1,8 +1,8 @@
 /**
  * The start-up checks: before any shard is read, the sink answers and takes writes, and the
- * checkpoint store answers (see `Emitter.check` and `CheckpointStore.check`). The sink is checked
- * by the first emitter thread as it starts (so the main thread never loads the sink's client), the
- * store on the main thread.
+ * checkpoint store answers (see `Emitter.check` and `CheckpointStore.check`). The sink (and, with
+ * `deadLetter.s3`, the dead-letter bucket: `checkDeadLetterSink`) is checked by the first emitter
+ * thread as it starts (so the main thread never loads the sink's client), the store on the main thread.
  */
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 

@@ -251,7 +251,7 @@ export class MemoryDeadLetter {
     this.entries.push(...entries);
   }
 
-  file(shardId: string): string {
+  location(shardId: string): string {
     return `memory:dead-letter/${shardId}`;
   }
 }

@@ -7,11 +7,14 @@ import { SinkCheckError } from '../../core/errors.js';
 import { writeCheckKey } from '../emitter.js';
 import type { S3TargetOptions } from './s3-target-options.js';
 
-/** Rejects with a SinkCheckError naming `sink`, the bucket (and prefix) and S3's error. */
-export async function checkS3Target(sink: string, target: Pick<S3TargetOptions, 'client' | 'bucket' | 'prefix'>): Promise<void> {
+/**
+ * Rejects with a SinkCheckError naming `sink`, the bucket (and prefix) option under `path` (such as
+ * `emitter.bucket`), its value and S3's error.
+ */
+export async function checkS3Target(sink: string, target: Pick<S3TargetOptions, 'client' | 'bucket' | 'prefix'>, path = 'emitter'): Promise<void> {
   const { client, bucket } = target;
   const prefix = target.prefix ?? '';
-  const setting = `emitter.bucket ${JSON.stringify(bucket)}`;
+  const setting = `${path}.bucket ${JSON.stringify(bucket)}`;
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (err) {
@@ -21,6 +24,6 @@ export async function checkS3Target(sink: string, target: Pick<S3TargetOptions, 
   try {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), ContentLength: 0 }));
   } catch (err) {
-    throw new SinkCheckError(sink, `${setting}, emitter.prefix ${JSON.stringify(prefix)}`, `PutObject of the probe object s3://${bucket}/${key}`, err);
+    throw new SinkCheckError(sink, `${setting}, ${path}.prefix ${JSON.stringify(prefix)}`, `PutObject of the probe object s3://${bucket}/${key}`, err);
   }
 }
