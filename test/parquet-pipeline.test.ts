@@ -118,3 +118,28 @@ test.serial('files → file emitter with format parquet and declared columns: ev
   t.is(seen.size, 2 * n);
   t.true([...seen.values()].every((c) => c === 1), 'every record once');
 });
+
+test.serial('a value that does not fit its declared column: the actor fails permanently naming field, shard and sequence number; nothing past it is checkpointed', async (t) => {
+  const stream = uniqueName('s3-parquet-bad');
+  const app = uniqueName('app');
+  await createStream(env.kinesisClient, stream, 1);
+  await produce(env.kinesisClient, stream, ids('b', 20), (id) => ({ n: id === 'b-7' ? 'seven' : 1 }));
+  const logger = captureLogger();
+  const pipeline = new Pipeline(testOptions(env, app, stream, {
+    emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true,
+      format: 'parquet', parquet: { columns: { id: 'string', n: 'int64' } } },
+    buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
+    restart: { baseMs: 10, maxMs: 20, maxRestarts: 1, windowMs: 60_000, slowRetryMs: 300 },
+  }), { logger });
+  await pipeline.start();
+  await waitFor(() => pipeline.stats().restarts >= 2, 30_000, 'the actor to fail and be restarted');
+  await pipeline.stop();
+  const failure = logger.lines.find((l) => l.level === 'error' && l.msg.includes('shard actor failed'));
+  t.truthy(failure);
+  t.regex(String(failure!.fields.error),
+    /Parquet: record \d+ of shardId-000000000000 field "n" does not fit column type int64: expected an integer between -\(2\^53 - 1\) and 2\^53 - 1, got "seven"/);
+  t.is(failure!.fields.permanent, true);
+  t.false(logger.lines.some((l) => l.msg === 'emit failed; retrying'), 'a permanent error spends no emit retries');
+  t.is(pipeline.stats().recordsEmitted, 0, 'the one batch holding the record is not stored');
+  t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), null);
+});
