@@ -18,8 +18,10 @@ export { emitWithRetry, EMIT_RETRY_DEFAULTS, type EmitRetryOptions } from './emi
 export { sequenceNumberAt, sequenceNumbers, packSequenceNumbers, type Batch } from './core/batch.js';
 export type { StartAt, SourceRecord } from './core/records.js';
 export { batchKey } from './emitters/emitter.js';
-export { S3Emitter } from './emitters/s3/s3-emitter.js';
-export { FileEmitter } from './emitters/file/file-emitter.js';
+export { S3Emitter, type S3EmitterOptions } from './emitters/s3/s3-emitter.js';
+export { FileEmitter, type FileEmitterOptions } from './emitters/file/file-emitter.js';
+export type { BatchFormat } from './emitters/batch-body.js';
+export type { OutputFormat, ParquetOptions, ParquetColumnType, ParquetCompression } from './emitters/parquet/parquet-options.js';
 export { DiscardEmitter } from './emitters/discard/discard-emitter.js';
 export { S3ManifestEmitter, type S3ManifestEmitterOptions } from './emitters/s3/s3-manifest-emitter.js';
 export { KinesisEmitter, type KinesisEmitterOptions } from './emitters/kinesis/kinesis-emitter.js';

@@ -6,6 +6,7 @@ import { createStream } from '../src/aws/create-stream.js';
 import type { CheckpointStore } from '../src/checkpoint/checkpoint-store.js';
 import { RedisCheckpointStore } from '../src/checkpoint/redis-checkpoint-store.js';
 import { writeCheckKey } from '../src/emitters/emitter.js';
+import type { S3EmitterConfig } from '../src/emitters/s3/s3-options.js';
 import { Pipeline } from '../src/supervisor/pipeline.js';
 import { REDIS_URL, ids, produce, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, testOptions } from './helpers/pipeline-options.js';
@@ -97,7 +98,7 @@ test.serial('readyz: 503 naming the shard when one keeps failing for longer than
   // again and again.
   const bucket = uniqueName('gone');
   await env.s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
-  const pipeline = new Pipeline({ ...options, emitter: { ...options.emitter, type: 's3', bucket } }, { logger: captureLogger() });
+  const pipeline = new Pipeline({ ...options, emitter: { ...(options.emitter as S3EmitterConfig), bucket } }, { logger: captureLogger() });
   await pipeline.start();
   await env.s3Client.send(new DeleteObjectCommand({ Bucket: bucket, Key: writeCheckKey(`${stream}/`) }));
   await env.s3Client.send(new DeleteBucketCommand({ Bucket: bucket }));

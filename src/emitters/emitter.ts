@@ -46,15 +46,16 @@ export function writeCheckKey(prefix: string): string {
 }
 
 /**
- * `<prefix><yyyy>/<mm>/<dd>/<shardId>/<firstSeq>-<lastSeq>[.gz]`, dated in UTC: deterministic per
+ * `<prefix><yyyy>/<mm>/<dd>/<shardId>/<firstSeq>-<lastSeq><extension>[.gz]` (`extension` is ""
+ * for NDJSON, ".parquet" for Parquet), dated in UTC: deterministic per
  * batch. Throws a non-retriable ConnectorError when the shard id is not a shard id (`BAD_SHARD_ID`)
  * or a part would not be one key segment under the prefix (`PATH_ESCAPE`, see {@link confinedKey}).
  */
-export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt'>, gzip: boolean): string {
+export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt'>, gzip: boolean, extension = ''): string {
   const d = new Date(batch.createdAt);
   const yyyy = d.getUTCFullYear();
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');
   const shardId = checkShardId(batch.shardId, 'a batch', 'it is not stored');
-  return confinedKey(prefix, String(yyyy), mm, dd, shardId, `${batch.firstSeq}-${batch.lastSeq}${gzip ? '.gz' : ''}`);
+  return confinedKey(prefix, String(yyyy), mm, dd, shardId, `${batch.firstSeq}-${batch.lastSeq}${extension}${gzip ? '.gz' : ''}`);
 }

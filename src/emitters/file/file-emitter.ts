@@ -4,38 +4,37 @@
  * re-emitted batch replaces itself. A batch whose file would not be inside `dir` (a bad shard id
  * or sequence number) fails with a non-retriable EmitError naming the path, and nothing is written.
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import { confinedPath } from '../../core/confined-path.js';
 import { replaceFileDurably } from '../../core/durable-files.js';
 import type { Batch } from '../../core/batch.js';
 import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
+import { batchBody, batchNaming, type BatchFormat } from '../batch-body.js';
+import { checkOutputFormat } from '../parquet/parquet-options.js';
 
-const gzip = promisify(gzipCb);
-
-export interface FileEmitterOptions {
+/** The folder and name prefix, and the format of the files (NDJSON, gzipped or not, or Parquet). */
+export interface FileEmitterOptions extends BatchFormat {
   dir: string;
   /** @defaultValue '' */
   prefix?: string;
-  /** @defaultValue false */
-  gzip?: boolean;
 }
 
 let tmpCounter = 0;
 
 export class FileEmitter implements Emitter {
-  constructor(private readonly options: FileEmitterOptions) {}
+  constructor(private readonly options: FileEmitterOptions) {
+    checkOutputFormat(options, '');
+  }
 
   async emit(batch: Batch): Promise<{ location: string }> {
-    const gz = this.options.gzip ?? false;
+    const { gzip, extension } = batchNaming(this.options);
     let file: string;
     try {
-      file = confinedPath(this.options.dir, batchKey(this.options.prefix ?? '', batch, gz));
+      file = confinedPath(this.options.dir, batchKey(this.options.prefix ?? '', batch, gzip, extension));
     } catch (err) {
       throw new EmitError(`file emitter: ${(err as Error).message}`, { retriable: false, cause: err, code: (err as { code?: string }).code });
     }
-    const body = gz ? await gzip(batch.data) : batch.data;
+    const { body } = await batchBody(batch, this.options);
     const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
     try {
       await replaceFileDurably(file, tmp, body);

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { emitterVariant } from '../../config/emitter-variant.js';
 import type { OptionsContext } from '../../config/options-context.js';
 import { flag, inFolder, keyPrefix, text } from '../../config/rules.js';
+import { formatRule, outputFormatShape } from '../parquet/parquet-options.js';
 
 export function fileEmitterSchema(context: OptionsContext) {
   return emitterVariant('file', {
@@ -13,7 +14,8 @@ export function fileEmitterSchema(context: OptionsContext) {
     prefix: keyPrefix().default(DEFAULTS.emitter.prefix),
     /** Gzip each file and append ".gz" to its name. @defaultValue false */
     gzip: flag().default(DEFAULTS.emitter.gzip),
-  });
+    ...outputFormatShape(),
+  }).check(formatRule);
 }
 
 export type FileEmitterConfig = z.input<ReturnType<typeof fileEmitterSchema>>;

@@ -1,32 +1,34 @@
 /** S3Emitter: one object per batch at a deterministic key, so a re-emitted batch overwrites itself. */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import type { Batch } from '../../core/batch.js';
+import { batchBody, type BatchFormat } from '../batch-body.js';
 import { batchKey, type Emitter } from '../emitter.js';
 import { EmitError, describeError, isRetriable } from '../../core/errors.js';
+import { checkOutputFormat } from '../parquet/parquet-options.js';
 import type { S3TargetOptions } from './s3-target-options.js';
 import { checkS3Target } from './check-s3-target.js';
 
-const gzip = promisify(gzipCb);
-
-/** The S3 target: client, bucket, key prefix and gzip (see {@link S3TargetOptions}). */
-export type S3EmitterOptions = S3TargetOptions;
+/**
+ * The S3 target: client, bucket, key prefix and gzip (see {@link S3TargetOptions}), and the format
+ * of the objects (NDJSON by default, or Parquet: see {@link BatchFormat}).
+ */
+export type S3EmitterOptions = S3TargetOptions & BatchFormat;
 
 export class S3Emitter implements Emitter {
-  constructor(private readonly options: S3EmitterOptions) {}
+  constructor(private readonly options: S3EmitterOptions) {
+    checkOutputFormat(options, '');
+  }
 
   async emit(batch: Batch): Promise<{ location: string }> {
-    const gz = this.options.gzip ?? false;
-    const key = batchKey(this.options.prefix ?? '', batch, gz);
-    const body = gz ? await gzip(batch.data) : batch.data;
+    const { body, extension, gzip: gz, contentType } = await batchBody(batch, this.options);
+    const key = batchKey(this.options.prefix ?? '', batch, gz, extension);
     try {
       await this.options.client.send(new PutObjectCommand({
         Bucket: this.options.bucket,
         Key: key,
         Body: body,
         ContentLength: body.byteLength,
-        ContentType: 'application/x-ndjson',
+        ContentType: contentType,
         ...(gz ? { ContentEncoding: 'gzip' } : {}),
       }));
     } catch (err) {
