@@ -1,5 +1,5 @@
 /** Putting the results of a bisected window's parts back together as the window's one result. */
-import type { RecordWindow, TransformResult, WindowKeys } from '../core/records.js';
+import { outputBytes, type RecordWindow, type TransformResult, type WindowKeys } from '../core/records.js';
 
 /**
  * The result for a window from the results of its two halves, records `0 .. split` and
@@ -7,15 +7,15 @@ import type { RecordWindow, TransformResult, WindowKeys } from '../core/records.
  * summed; the window's own packed keys go back with it.
  */
 export function mergeHalves(left: TransformResult, right: TransformResult, split: number, keys: WindowKeys): TransformResult {
-  const leftBytes = left.offsets[left.offsets.length - 1];
-  const rightBytes = right.offsets[right.offsets.length - 1];
-  const data = new Uint8Array(leftBytes + rightBytes);
-  data.set(new Uint8Array(left.data, 0, leftBytes), 0);
-  data.set(new Uint8Array(right.data, 0, rightBytes), leftBytes);
+  const leftBytes = outputBytes(left);
+  const rightBytes = outputBytes(right);
+  const data = new Uint8Array(leftBytes.byteLength + rightBytes.byteLength);
+  data.set(leftBytes, 0);
+  data.set(rightBytes, leftBytes.byteLength);
   const leftOutputs = left.offsets.length - 1;
   const offsets = new Uint32Array(leftOutputs + right.offsets.length);
   offsets.set(left.offsets, 0);
-  for (let j = 1; j < right.offsets.length; j++) offsets[leftOutputs + j] = right.offsets[j] + leftBytes;
+  for (let j = 1; j < right.offsets.length; j++) offsets[leftOutputs + j] = right.offsets[j] + leftBytes.byteLength;
   const keptIndex = new Uint32Array(left.keptIndex.length + right.keptIndex.length);
   keptIndex.set(left.keptIndex, 0);
   for (let j = 0; j < right.keptIndex.length; j++) keptIndex[left.keptIndex.length + j] = right.keptIndex[j] + split;
