@@ -91,18 +91,32 @@ test.serial('poison records go to S3, one object per window at <prefix><shardId>
   t.is(warned?.fields.deadLetter, `s3://${DEAD_BUCKET}/${prefix}shardId-000000000000/`);
 });
 
-test.serial('S3 refusing dead-letter writes for a while: the sink retries and succeeds, nothing lost, no duplicate object', async (t) => {
-  const { stream, app, all, produced } = await poisonedStream('dl-s3-refused', 400);
+/**
+ * A poisoned stream of `records` read by a pipeline whose dead letters go through a proxy in front of
+ * S3 that refuses the first `refusals` writes under the stream's prefix (the pipeline started).
+ */
+async function pipelineBehindRefusingProxy(name: string, records: number, refusals: number) {
+  const { stream, app, all, produced } = await poisonedStream(name, records);
   const prefix = `${stream}/`;
-  // Six refusals: the SDK's own three attempts of two of the sink's attempts.
-  const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/${prefix}shardId-`, 6);
+  const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/${prefix}shardId-`, refusals);
   const logger = captureLogger();
+  const pipeline = new Pipeline(testOptions(env, app, stream, {
+    transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
+    deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: proxy.endpoint, forcePathStyle: true } },
+  }), { logger });
   try {
-    const pipeline = new Pipeline(testOptions(env, app, stream, {
-      transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
-      deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: proxy.endpoint, forcePathStyle: true } },
-    }), { logger });
     await pipeline.start();
+  } catch (err) {
+    await proxy.close();
+    throw err;
+  }
+  return { stream, app, all, produced, prefix, proxy, logger, pipeline };
+}
+
+test.serial('S3 refusing dead-letter writes for a while: the sink retries and succeeds, nothing lost, no duplicate object', async (t) => {
+  // Six refusals: the SDK's own three attempts of two of the sink's attempts.
+  const { app, stream, all, produced, prefix, proxy, logger, pipeline } = await pipelineBehindRefusingProxy('dl-s3-refused', 400, 6);
+  try {
     await waitFor(() => pipeline.stats().recordsEmitted >= 360 && pipeline.isIdle(300), 60_000, 'good records emitted');
     const stats = await pipeline.stop();
     t.is(stats.restarts, 0, 'retried inside the sink, the actor never failed');
@@ -125,17 +139,9 @@ test.serial('S3 refusing dead-letter writes for a while: the sink retries and su
 });
 
 test.serial('a dead-letter write that exhausts its retries fails the actor; nothing is checkpointed past it, and after the restart the window is dead-lettered again', async (t) => {
-  const { stream, app, all, produced } = await poisonedStream('dl-s3-exhausted', 100);
-  const prefix = `${stream}/`;
-  const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/${prefix}shardId-`, Infinity);
-  const logger = captureLogger();
+  const { app, stream, all, produced, prefix, proxy, logger, pipeline } = await pipelineBehindRefusingProxy('dl-s3-exhausted', 100, Infinity);
   const key = `${stream}/shardId-000000000000/`;
   try {
-    const pipeline = new Pipeline(testOptions(env, app, stream, {
-      transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
-      deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: proxy.endpoint, forcePathStyle: true } },
-    }), { logger });
-    await pipeline.start();
     await waitFor(() => logger.lines.some((l) => l.msg.includes('shard actor failed')), 90_000, 'the actor failed');
     const failure = logger.lines.find((l) => l.msg.includes('shard actor failed'))!;
     t.regex(String(failure.fields.error), new RegExp(`dead-letter record\\(s\\) to s3://${DEAD_BUCKET}/${key}\\d+-\\d+\\.ndjson failed after 8 attempt\\(s\\): SlowDown`));

@@ -3,10 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileShardSource } from '../src/sources/file-shard-source.js';
-import { Pipeline } from '../src/supervisor/pipeline.js';
 import { SHARD_END } from '../src/core/sequence.js';
-import { captureLogger, fixture } from './helpers/pipeline-options.js';
-import { waitFor } from './helpers/components.js';
+import { replayFiles } from './helpers/pipeline-options.js';
 
 async function tempDir(t: import('ava').ExecutionContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kc-files-'));
@@ -44,27 +42,14 @@ test('FileShardSource: a line per record, numbered, across chunk boundaries, res
 
 test('replaying files into the file emitter with file checkpoints: every line once, SHARD_END at the end', async (t) => {
   const dir = await tempDir(t);
-  const input = join(dir, 'in');
-  await import('node:fs/promises').then((fs) => fs.mkdir(input));
   const n = 3000;
-  for (const shard of ['s0', 's1']) {
-    await writeFile(join(input, `${shard}.ndjson`), Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${shard}-${i}` })).join('\n') + '\n');
-  }
-  const options = {
-    app: 'replay', stream: 'files',
-    source: { type: 'files' as const, dir: input },
-    checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 100 },
-    transform: { module: fixture('transform-tag.js'), threads: 2 },
+  const lines = (shard: string) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${shard}-${i}` }));
+  const replay = () => replayFiles(dir, { s0: lines('s0'), s1: lines('s1') }, {
     buffer: { maxRecords: 1000, maxBytes: 1 << 20, maxAgeMs: 100 },
-    emitter: { type: 'file' as const, dir: join(dir, 'out'), prefix: 'replay/' },
-    deadLetter: { dir: join(dir, 'dead') },
-  };
-  const pipeline = new Pipeline(options, { logger: captureLogger() });
-  await pipeline.start();
-  await waitFor(() => pipeline.stats().shards.finished === 2, 30_000, 'both shards finished');
-  const stats = await pipeline.stop();
+    emitter: { type: 'file', dir: join(dir, 'out'), prefix: 'replay/' },
+  });
+  const { stats, checkpoints } = await replay();
   t.is(stats.recordsEmitted, 2 * n);
-  const checkpoints = JSON.parse(await readFile(join(dir, 'checkpoints.json'), 'utf8'));
   t.deepEqual(checkpoints, { 'replay:checkpoint:files:s0': SHARD_END, 'replay:checkpoint:files:s1': SHARD_END });
   const ids = new Map<string, number>();
   for (const shard of ['s0', 's1']) {
@@ -86,9 +71,7 @@ test('replaying files into the file emitter with file checkpoints: every line on
   t.true([...ids.values()].every((c) => c === 1));
 
   // A second run over the same files starts after SHARD_END: nothing is read again.
-  const again = new Pipeline(options, { logger: captureLogger() });
-  await again.start();
-  const second = await again.stop();
+  const { stats: second } = await replay();
   t.is(second.recordsRead, 0);
   t.is(second.shards.finished, 2);
 });

@@ -2,7 +2,7 @@
 // → file emitter; every object read back with parquet-wasm and every record compared.
 import test from 'ava';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStream } from '../src/aws/create-stream.js';
@@ -10,7 +10,7 @@ import { SHARD_END } from '../src/core/sequence.js';
 import { WRITE_CHECK_NAME } from '../src/emitters/emitter.js';
 import { Pipeline } from '../src/supervisor/pipeline.js';
 import { ids, produce, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
-import { captureLogger, fixture, testOptions } from './helpers/pipeline-options.js';
+import { captureLogger, replayFiles, testOptions } from './helpers/pipeline-options.js';
 import { readParquetFile } from './helpers/read-parquet.js';
 
 let env: Env;
@@ -80,28 +80,15 @@ test.serial('kinesis → s3 with format parquet: every record once, value by val
 test.serial('files → file emitter with format parquet and declared columns: every record once, SHARD_END at the end', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'kc-parquet-files-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const input = join(dir, 'in');
-  await mkdir(input);
   const n = 1500;
-  for (const shard of ['s0', 's1']) {
-    await writeFile(join(input, `${shard}.ndjson`), ids(shard, n).map((id) => JSON.stringify({ id, ...fields(id) })).join('\n') + '\n');
-  }
-  const options = {
-    app: 'replay', stream: 'files',
-    source: { type: 'files' as const, dir: input },
-    checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 100 },
-    transform: { module: fixture('transform-tag.js'), threads: 2 },
+  const line = (id: string) => JSON.stringify({ id, ...fields(id) });
+  const { stats, checkpoints } = await replayFiles(dir, { s0: ids('s0', n).map(line), s1: ids('s1', n).map(line) }, {
     buffer: { maxRecords: 400, maxBytes: 1 << 20, maxAgeMs: 100 },
-    emitter: { type: 'file' as const, dir: join(dir, 'out'), format: 'parquet' as const,
-      parquet: { columns: { id: 'string', n: 'int64', price: 'double', ok: 'boolean', page: 'json', note: 'string', seq: 'string' } as const, compression: 'zstd' as const } },
-    deadLetter: { dir: join(dir, 'dead') },
-  };
-  const pipeline = new Pipeline(options, { logger: captureLogger() });
-  await pipeline.start();
-  await waitFor(() => pipeline.stats().shards.finished === 2, 30_000, 'both shards finished');
-  const stats = await pipeline.stop();
+    emitter: { type: 'file', dir: join(dir, 'out'), format: 'parquet',
+      parquet: { columns: { id: 'string', n: 'int64', price: 'double', ok: 'boolean', page: 'json', note: 'string', seq: 'string' }, compression: 'zstd' } },
+  });
   t.is(stats.recordsEmitted, 2 * n);
-  t.deepEqual(JSON.parse(await readFile(join(dir, 'checkpoints.json'), 'utf8')), { 'replay:checkpoint:files:s0': SHARD_END, 'replay:checkpoint:files:s1': SHARD_END });
+  t.deepEqual(checkpoints, { 'replay:checkpoint:files:s0': SHARD_END, 'replay:checkpoint:files:s1': SHARD_END });
   const seen = new Map<string, number>();
   const files = (await readdir(join(dir, 'out'), { recursive: true })).filter((f) => !f.endsWith('/') && /\.parquet$|tmp/.test(f));
   t.true(files.length > 0);

@@ -1,9 +1,10 @@
 // Pipeline options for the integration tests: real kinesalite, s3rver and Redis, short timers.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineOptions } from '../../src/config/config.js';
 import type { Logger } from '../../src/core/logger.js';
-import { REDIS_URL, type Env } from './components.js';
+import { Pipeline } from '../../src/supervisor/pipeline.js';
+import { REDIS_URL, waitFor, type Env } from './components.js';
 
 export function fixture(name: string): string {
   return new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -50,4 +51,27 @@ export async function writeConfigFile(root: string, name: string, config: unknow
   const file = join(dir, 'config.json');
   await writeFile(file, JSON.stringify(config, null, 2));
   return file;
+}
+
+/**
+ * Replays `lines` of each shard (written to `<dir>/in/<shard>.ndjson`) through a pipeline over the
+ * files source, with file checkpoints in `dir`, until every shard has ended; its final stats and
+ * the checkpoint file's contents.
+ */
+export async function replayFiles(dir: string, lines: Record<string, string[]>, extra: Pick<PipelineOptions, 'emitter' | 'buffer'>) {
+  const input = join(dir, 'in');
+  await mkdir(input, { recursive: true });
+  for (const [shard, shardLines] of Object.entries(lines)) await writeFile(join(input, `${shard}.ndjson`), shardLines.join('\n') + '\n');
+  const pipeline = new Pipeline({
+    app: 'replay', stream: 'files',
+    source: { type: 'files', dir: input },
+    checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 100 },
+    transform: { module: fixture('transform-tag.js'), threads: 2 },
+    deadLetter: { dir: join(dir, 'dead') },
+    ...extra,
+  }, { logger: captureLogger() });
+  await pipeline.start();
+  await waitFor(() => pipeline.stats().shards.finished === Object.keys(lines).length, 30_000, 'every shard finished');
+  const stats = await pipeline.stop();
+  return { stats, checkpoints: JSON.parse(await readFile(join(dir, 'checkpoints.json'), 'utf8')) as Record<string, string> };
 }
