@@ -11,6 +11,7 @@ import { Pipeline } from '../src/supervisor/pipeline.js';
 import { countIds, ids, produce, readObjects, readRecords, redisGet, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { captureLogger, fixture, testOptions } from './helpers/pipeline-options.js';
 import { startS3RefusingProxy } from './helpers/s3-refusing-proxy.js';
+import type { PipelineOptions } from '../src/config/config.js';
 
 const DEAD_BUCKET = 'dead-letters';
 
@@ -95,7 +96,7 @@ test.serial('poison records go to S3, one object per window at <prefix><shardId>
  * A poisoned stream of `records` read by a pipeline whose dead letters go through a proxy in front of
  * S3 that refuses the first `refusals` writes under the stream's prefix (the pipeline started).
  */
-async function pipelineBehindRefusingProxy(name: string, records: number, refusals: number) {
+async function pipelineBehindRefusingProxy(name: string, records: number, refusals: number, extra: Partial<PipelineOptions> = {}) {
   const { stream, app, all, produced } = await poisonedStream(name, records);
   const prefix = `${stream}/`;
   const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/${prefix}shardId-`, refusals);
@@ -103,6 +104,7 @@ async function pipelineBehindRefusingProxy(name: string, records: number, refusa
   const pipeline = new Pipeline(testOptions(env, app, stream, {
     transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
     deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: proxy.endpoint, forcePathStyle: true } },
+    ...extra,
   }), { logger });
   try {
     await pipeline.start();
@@ -134,12 +136,15 @@ test.serial('S3 refusing dead-letter writes for a while: the sink retries and su
     t.is(counts.size, 360);
     t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), produced.lastSeq.get('shardId-000000000000') ?? null);
   } finally {
+    await pipeline.stop();
     await proxy.close();
   }
 });
 
 test.serial('a dead-letter write that exhausts its retries fails the actor; nothing is checkpointed past it, and after the restart the window is dead-lettered again', async (t) => {
-  const { app, stream, all, produced, prefix, proxy, logger, pipeline } = await pipelineBehindRefusingProxy('dl-s3-exhausted', 100, Infinity);
+  // The restart waits 1 to 4 s (full jitter over 4 s), so the refusals counted below are the failed actor's alone.
+  const { app, stream, all, produced, prefix, proxy, logger, pipeline } = await pipelineBehindRefusingProxy('dl-s3-exhausted', 100, Infinity,
+    { restart: { baseMs: 4000, maxMs: 4000 } });
   const key = `${stream}/shardId-000000000000/`;
   try {
     await waitFor(() => logger.lines.some((l) => l.msg.includes('shard actor failed')), 90_000, 'the actor failed');
@@ -158,6 +163,7 @@ test.serial('a dead-letter write that exhausts its retries fails the actor; noth
     t.is(countIds(await readRecords(env.s3Client, env.bucket, prefix)).size, 90);
     t.is(await redisGet(`${app}:checkpoint:${stream}:shardId-000000000000`), produced.lastSeq.get('shardId-000000000000') ?? null);
   } finally {
+    await pipeline.stop();
     await proxy.close();
   }
 });
