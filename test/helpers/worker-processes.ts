@@ -157,6 +157,15 @@ export class WorkerProcess {
   }
 }
 
+/** A worker's warnings and errors (the last 40) and its last 40 lines of info and above. */
+export function failureReport(w: WorkerProcess): string {
+  const loud = w.lines.filter((l) => l.level === 'warn' || l.level === 'error' || l.level === 'fatal').slice(-40);
+  const info = w.lines.filter((l) => l.level !== 'debug').slice(-40);
+  const show = (ls: LogLine[]) => ls.map((l) => `  [${w.id}] ${l.text}`).join('\n');
+  return `worker ${w.id} (${w.exit ? `exited ${JSON.stringify(w.exit)}` : 'running'}): ${loud.length} warnings/errors\n${show(loud)}\n` +
+    `last lines of info and above:\n${show(info)}`;
+}
+
 export const isMsg = (msg: string, shardId?: string) => (l: LogLine): boolean =>
   l.msg.startsWith(msg) && (shardId === undefined || l.fields.shardId === shardId);
 
@@ -210,6 +219,8 @@ export async function fleet(t: ExecutionContext, env: Env, app: string, stream: 
   });
   t.teardown(async () => {
     if (process.env.KC_TEST_LOG) for (const w of workers) t.log(w.tail(10_000));
+    // A failed test shows what each worker said, so a failure seen once (under load, in CI) can be read afterwards.
+    else if (!t.passed) for (const w of workers) t.log(failureReport(w));
     await Promise.all(workers.map((w) => w.kill()));
     redis.disconnect();
   });
