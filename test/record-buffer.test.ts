@@ -4,13 +4,13 @@ import { sequenceNumbers } from '../src/core/batch.js';
 import { packWindow } from '../src/transform/record-window.js';
 
 /** A transform result that keeps `kept` (indexes into seqs), each output being `r<seq>\n`, with the window's packed keys. */
-function result(seqs: string[], kept = seqs.map((_, i) => i)) {
-  const { keys, keyOffsets } = packWindow('shardId-0', seqs.map((sequenceNumber) => ({ data: new Uint8Array(0), sequenceNumber, partitionKey: 'k', arrival: NaN })));
+function result(seqs: string[], kept = seqs.map((_, i) => i), arrival = (_i: number) => NaN) {
+  const { keys, keyOffsets, arrivals } = packWindow('shardId-0', seqs.map((sequenceNumber, i) => ({ data: new Uint8Array(0), sequenceNumber, partitionKey: 'k', arrival: arrival(i) })));
   const parts = kept.map((i) => `r${seqs[i]}\n`);
   const data = Buffer.from(parts.join(''));
   const offsets = new Uint32Array(parts.length + 1);
   parts.forEach((p, j) => { offsets[j + 1] = offsets[j] + Buffer.byteLength(p); });
-  return { data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), offsets, keptIndex: Uint32Array.from(kept), keys, keyOffsets };
+  return { data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), offsets, keptIndex: Uint32Array.from(kept), keys, keyOffsets, arrivals };
 }
 
 const seqs = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
@@ -110,4 +110,55 @@ test('a batch that is exactly one window\'s outputs takes their memory as it is;
   t.not(mixed.data.buffer, filtered.data, 'two windows in one batch');
   t.is(text(mixed), 'r34\nr35\nr41\n');
   t.deepEqual(sequenceNumbers(mixed), ['34', '35', '41']);
+});
+
+const ranges = (batches: Array<{ firstSeq: string; lastSeq: string; count: number }>) => batches.map((b) => [b.firstSeq, b.lastSeq, b.count]);
+
+test('replay: cuts right after each journaled boundary, then on count as before; age and stop cuts wait until the last boundary passed', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 4, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  buf.replay(['15', '12']);
+  t.true(buf.replaying);
+  const first = buf.add('shardId-0', result(seqs(10, 4)));
+  t.deepEqual(ranges(first), [['10', '12', 3]]);
+  t.true(buf.replaying, 'a boundary is still ahead');
+  // 13..15 ends at the second boundary; 16..19 is a count cut of 4, as without a journal.
+  const second = buf.add('shardId-0', result(seqs(14, 7)));
+  t.deepEqual(ranges(second), [['13', '15', 3], ['16', '19', 4]]);
+  t.false(buf.replaying);
+  t.deepEqual(ranges([buf.flush('shardId-0')!]), [['20', '20', 1]]);
+});
+
+test('replay: a boundary on a filtered record still cuts there (the range, not the kept records, ends there)', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 10, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  buf.replay(['3']);
+  const cut = buf.add('shardId-0', result(seqs(1, 6), [0, 1, 4, 5]));
+  t.deepEqual(ranges(cut), [['1', '3', 2]]);
+  t.is(text(cut[0]), 'r1\nr2\n');
+  t.deepEqual(ranges([buf.flush('shardId-0')!]), [['4', '6', 2]]);
+});
+
+test('replay: a boundary that is never met (a record gone) is dropped once a later record passes, and age cuts come back', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 10, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  buf.replay(['5']);
+  t.deepEqual(buf.add('shardId-0', result(['1', '2', '4'])), []);
+  t.true(buf.replaying);
+  t.deepEqual(buf.add('shardId-0', result(['6', '7'])), []);
+  t.false(buf.replaying);
+  t.deepEqual(ranges([buf.flush('shardId-0')!]), [['1', '7', 5]]);
+});
+
+test('replay: a boundary that falls on a count cut is that cut', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 3, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  buf.replay(['3', '5']);
+  const cut = buf.add('shardId-0', result(seqs(1, 7)));
+  t.deepEqual(ranges(cut), [['1', '3', 3], ['4', '5', 2]]);
+  t.false(buf.replaying);
+});
+
+test('a batch is dated by its first record\'s arrival (not the cut time), NaN when the source has none', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 2, maxBytes: 1 << 20, maxAgeMs: 60_000 }, () => 5);
+  const cut = buf.add('shardId-0', result(seqs(1, 4), undefined, (i) => 1000 + i));
+  t.deepEqual(cut.map((b) => [b.firstArrival, b.createdAt]), [[1000, 5], [1002, 5]]);
+  const unknown = buf.add('shardId-0', result(seqs(5, 2)));
+  t.true(Number.isNaN(unknown[0].firstArrival));
 });

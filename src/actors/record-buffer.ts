@@ -11,6 +11,7 @@
  */
 import type { Batch } from '../core/batch.js';
 import { sequenceNumberOf, type TransformResult, type WindowKeys } from '../core/records.js';
+import { compareSequence } from '../core/sequence.js';
 
 export interface BufferLimits {
   /** @defaultValue 500 */
@@ -22,7 +23,7 @@ export interface BufferLimits {
 }
 
 /** What the buffer needs of a transformed window. */
-export type BufferInput = Pick<TransformResult, 'data' | 'offsets' | 'keptIndex' | 'keys' | 'keyOffsets'>;
+export type BufferInput = Pick<TransformResult, 'data' | 'offsets' | 'keptIndex' | 'keys' | 'keyOffsets' | 'arrivals'>;
 
 /** A run of kept records of one window that belong to the pending batch. */
 interface Segment {
@@ -53,8 +54,28 @@ export class RecordBuffer {
   private first: Position | null = null;
   private last: Position | null = null;
   private startedAt = 0;
+  /** Boundaries to cut at again (see `replay`), ascending; the next one first. */
+  private forced: string[] = [];
 
   constructor(private readonly limits: BufferLimits, private readonly now: () => number = Date.now) {}
+
+  /**
+   * Boundaries an earlier actor cut by age or at a stop (journaled before their batches were
+   * written): the buffer cuts right after each of these records again, so every batch it cuts
+   * until the last of them is the batch that was cut before. Cuts on count and bytes need no
+   * journal: from the same first record, they fall where they fell.
+   */
+  replay(boundaries: readonly string[]): void {
+    this.forced = [...boundaries].sort(compareSequence);
+  }
+
+  /**
+   * True while a journaled boundary is still ahead: the pending batch must not be cut by age or at
+   * a stop, or it would end where no earlier batch ended and overlap one that may be stored.
+   */
+  get replaying(): boolean {
+    return this.forced.length > 0;
+  }
 
   /** Records held (kept records only). */
   get size(): number {
@@ -123,9 +144,29 @@ export class RecordBuffer {
         }
       }
       this.last = { keys: result, index: i };
+      if (this.forced.length > 0 && this.reachedForcedCut(result, i)) {
+        closeSegment(j);
+        cut.push(this.cut(shardId));
+      }
     }
     closeSegment(j);
     return cut;
+  }
+
+  /**
+   * Record i is the next journaled boundary: cut after it. A boundary already passed (the record
+   * is gone from the shard, or the transform kept other records than before) is dropped: the
+   * batches after it can no longer match the old ones, and holding on would stop age cuts forever.
+   */
+  private reachedForcedCut(keys: WindowKeys, i: number): boolean {
+    const seq = sequenceNumberOf(keys, i);
+    while (this.forced.length > 0) {
+      const order = compareSequence(seq, this.forced[0]);
+      if (order < 0) return false;
+      this.forced.shift();
+      if (order === 0) return this.hasPending;
+    }
+    return false;
   }
 
   /** Cuts whatever is pending (possibly zero records, to move the checkpoint past filtered ones). */
@@ -170,7 +211,7 @@ export class RecordBuffer {
     const last = this.last!;
     const batch: Batch = {
       shardId, firstSeq: sequenceNumberOf(first.keys, first.index), lastSeq: sequenceNumberOf(last.keys, last.index), count,
-      data, offsets, seqs, seqOffsets, createdAt: this.now(),
+      data, offsets, seqs, seqOffsets, createdAt: this.now(), firstArrival: first.keys.arrivals[first.index],
     };
     this.segments = [];
     this.count = 0;

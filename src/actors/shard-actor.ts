@@ -9,6 +9,7 @@ import { sleep } from '../core/backoff.js';
 import { batchTransferables, type Batch } from '../core/batch.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { compareSequence } from '../core/sequence.js';
 import { partitionKeyOf, sequenceNumberOf, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
 import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
@@ -31,6 +32,18 @@ export interface ShardActorDeps {
   /** Receives the actor's progress reports (stored positions). */
   report: (event: ProgressEvent) => void;
   logger: Logger;
+  /**
+   * Exactly-once objects: the shard's journal of batch boundaries. The actor cuts again where
+   * the journal says, and journals every cut it makes by age or at a stop before that batch is
+   * written. Absent: boundaries cut by age are not reproduced (at-least-once objects).
+   */
+  boundaries?: ShardBoundaries;
+}
+
+/** One shard's view of the boundary journal (see {@link BoundaryApi}). */
+export interface ShardBoundaries {
+  read(): Promise<string[]>;
+  add(sequenceNumber: string): Promise<void>;
 }
 
 export class ShardActor {
@@ -124,6 +137,7 @@ export class ShardActor {
 
   private async loop(): Promise<void> {
     const { source, shardId } = this.deps;
+    await this.replayBoundaries();
     const reader = source.openReader(shardId, this.deps.startAt);
     let ended = false;
     // While one response is cut into windows and sent to the pool, the next is already being read
@@ -162,7 +176,7 @@ export class ShardActor {
         else this.emptyAtTip = 0;
       }
       if (this.failure) throw this.failure;
-      await this.drain();
+      await this.drain(ended);
       if (ended) this.end();
     } finally {
       clearTimeout(this.ageTimer);
@@ -203,11 +217,31 @@ export class ShardActor {
     return true;
   }
 
-  /** Every window dispatched is applied, the rest of the buffer is flushed, every emit lands. */
-  private async drain(): Promise<void> {
+  /**
+   * Journaled boundaries above where this actor starts (exactly-once objects): batches are cut at
+   * them again, so no batch can overlap one an earlier actor may have stored.
+   */
+  private async replayBoundaries(): Promise<void> {
+    const { boundaries, startAt, shardId, logger } = this.deps;
+    if (!boundaries) return;
+    const after = startAt.type === 'AFTER_SEQUENCE_NUMBER' ? startAt.sequenceNumber : undefined;
+    const cuts = (await boundaries.read()).filter((c) => after === undefined || compareSequence(c, after) > 0);
+    if (cuts.length === 0) return;
+    this.buffer.replay(cuts);
+    logger.info({ shardId, boundaries: cuts.length, first: cuts[0], last: cuts[cuts.length - 1] },
+      'cutting batches again at the journaled boundaries (age cuts resume after the last)');
+  }
+
+  /**
+   * Every window dispatched is applied, the rest of the buffer is flushed, every emit lands. While
+   * a journaled boundary is ahead, the rest is not flushed (a cut there would overlap a batch that
+   * may be stored; it is read again) unless the closed shard has `ended`: nothing more can come.
+   */
+  private async drain(ended: boolean): Promise<void> {
     this.enqueue(() => {
+      if (this.buffer.replaying && !ended) return;
       const last = this.buffer.flush(this.shardId);
-      if (last) this.emitBatch(last);
+      if (last) this.emitBatch(last, true);
     });
     await this.applyChain;
     while (this.emits.size > 0) await Promise.all([...this.emits]);
@@ -261,11 +295,12 @@ export class ShardActor {
    * after its first record); an idle actor has no timer at all.
    */
   private armAgeTimer(): void {
-    if (this.ageTimer !== undefined || !this.buffer.hasPending || this.halted) return;
+    // While a journaled boundary is ahead, only that boundary (or count and bytes) may cut.
+    if (this.ageTimer !== undefined || !this.buffer.hasPending || this.halted || this.buffer.replaying) return;
     this.ageTimer = setTimeout(() => {
       this.ageTimer = undefined;
       this.enqueue(() => {
-        if (this.buffer.isDue()) this.emitBatch(this.buffer.flush(this.shardId)!);
+        if (this.buffer.isDue() && !this.buffer.replaying) this.emitBatch(this.buffer.flush(this.shardId)!, true);
         this.armAgeTimer();
       });
     }, Math.max(1, this.deps.config.buffer.maxAgeMs - this.buffer.age()));
@@ -286,11 +321,17 @@ export class ShardActor {
     'transform threw; records written to the dead-letter sink');
   }
 
-  private emitBatch(batch: Batch): void {
+  /**
+   * Sends a batch to its emitter. A batch cut by age or at a stop (`timed`) has its boundary
+   * journaled first when the emitter makes exactly-once objects: a crash after the write must
+   * find the boundary, or the records would be cut differently and stored twice.
+   */
+  private emitBatch(batch: Batch, timed = false): void {
     if (this.failure) return;
     const batchNo = this.batchNo++;
     const { lastSeq, count } = batch;
-    if (count === 0) {
+    const journaled = timed && this.deps.boundaries ? this.deps.boundaries.add(lastSeq) : undefined;
+    if (count === 0 && !journaled) {
       // Everything in this range was filtered out or dead-lettered: nothing to store, but the
       // checkpoint may move past it once earlier batches are stored.
       this.stored(batchNo, lastSeq);
@@ -299,8 +340,11 @@ export class ShardActor {
     const bytes = batch.data.byteLength;
     this.bytesInFlight += bytes;
     const sentAt = performance.now();
-    const p: Promise<void> = this.deps.emitter.emit(transfer(batch, batchTransferables(batch))).then(
-      ({ location }) => this.stored(batchNo, lastSeq, { count, bytes, location, latencyMs: performance.now() - sentAt }),
+    const send = (): Promise<void> => (count === 0 ? Promise.resolve(this.stored(batchNo, lastSeq))
+      : this.deps.emitter.emit(transfer(batch, batchTransferables(batch)))
+        .then(({ location }) => this.stored(batchNo, lastSeq, { count, bytes, location, latencyMs: performance.now() - sentAt })));
+    const p: Promise<void> = (journaled ? journaled.then(send) : send()).then(
+      () => undefined,
       (err) => this.fail(err),
     ).finally(() => {
       this.bytesInFlight -= bytes;

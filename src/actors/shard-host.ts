@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/config.js';
 import { createForwardingLogger } from '../core/logger.js';
 import { createSource } from '../sources/create-source.js';
-import { serializeError, type EmitterApi, type HostEvent, type ShardStatsEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
+import { serializeError, type BoundaryApi, type EmitterApi, type HostEvent, type ShardStatsEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
 import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
 import { windowTransferables } from '../transform/record-window.js';
@@ -22,6 +22,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const source = await createSource(config, logger);
   const transform = framedTransform(connect<TransformApi>(data.transform, 'the transform pool relay'), config);
   const emitters = data.emitters.map((port, i) => connect<EmitterApi>(port, `emitter thread ${i}`));
+  const journal = data.boundaries && connect<BoundaryApi>(data.boundaries, 'the boundary journal');
   const deadLetter = createDeadLetterSink(config.deadLetter, logger);
   const actors = new Map<string, ShardActor>();
   const stats = statsReporter(post, actors, config.http.port === undefined ? undefined : `host-${data.hostIndex}`);
@@ -33,6 +34,10 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       const actor = new ShardActor({
         shardId: req.shardId, generation: req.generation, startAt: req.startAt, config, source, transform,
         emitter: emitters[req.emitterIndex], deadLetter, report: post, logger,
+        boundaries: journal && {
+          read: () => journal.read(req.shardId, req.generation),
+          add: (sequenceNumber) => journal.add(req.shardId, req.generation, sequenceNumber),
+        },
       });
       actors.set(req.shardId, actor);
       actor.run().then(

@@ -23,9 +23,32 @@ export interface CheckpointStore {
   close(): Promise<void>;
   /** The store's leases, when several workers can share a stream through it (Redis). */
   readonly leases?: LeaseStore;
+  /** The journal of batch boundaries that exactly-once objects need (`emitter.exactlyOnce`). Optional. */
+  readonly cuts?: CutJournal;
+}
+
+/**
+ * Exactly-once objects: each shard's batch boundaries that were cut by age or at a stop (cuts on
+ * count or bytes fall in the same places again by themselves), journaled before their batch is
+ * written, so an actor reading the shard again after a crash cuts exactly there. Boundaries the
+ * checkpoint has passed are dropped (the journal holds only what a restart may meet again).
+ */
+export interface CutJournal {
+  /** A shard's journaled boundaries above its checkpoint, ascending. */
+  read(shardId: string): Promise<string[]>;
+  /**
+   * Journals a boundary durably. With `fence`, refused with a `LeaseLostError` once the shard's
+   * lease is no longer `fence`'s (a stale worker must not cut where the owner will not).
+   */
+  add(shardId: string, sequenceNumber: string, fence?: LeaseFence): Promise<void>;
 }
 
 /** The Redis key of the original library: `<app>:checkpoint:<stream>:<shardId>`. */
 export function checkpointKey(app: string, stream: string, shardId: string): string {
   return `${app}:checkpoint:${stream}:${shardId}`;
+}
+
+/** The key of a shard's journal of batch boundaries: `<app>:cuts:<stream>:<shardId>`. */
+export function cutsKey(app: string, stream: string, shardId: string): string {
+  return `${app}:cuts:${stream}:${shardId}`;
 }

@@ -1,6 +1,7 @@
 /**
- * Checkpoints in one JSON file (`{ "<app>:checkpoint:<stream>:<shardId>": "<seq>" }`), replaced
- * atomically (write to a temporary file, fsync, rename) on every set. The embedded default.
+ * Checkpoints in one JSON file (`{ "<app>:checkpoint:<stream>:<shardId>": "<seq>" }`, and each
+ * shard's journal of batch boundaries as `"<app>:cuts:<stream>:<shardId>": ["<seq>", …]`),
+ * replaced atomically (write to a temporary file, fsync, rename) on every change. The embedded default.
  *
  * It has no leases: one process reads every shard. `open` takes a lock file beside it
  * (`<file>.lock`, holding the pid and host), so a second process on the same file fails its
@@ -8,15 +9,33 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
+import { checkpointKey, cutsKey, type CheckpointStore, type CutJournal } from './checkpoint-store.js';
 import { acquireLock, releaseLock } from './file-lock.js';
 import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError, ConnectorError } from '../core/errors.js';
 import { replaceFileDurably } from '../core/durable-files.js';
 import { compareSequence } from '../core/sequence.js';
 
+type FileData = Record<string, string | string[]>;
+
 export class FileCheckpointStore implements CheckpointStore {
-  private data: Record<string, string> | null = null;
+  private data: FileData | null = null;
+  readonly cuts: CutJournal = {
+    read: async (shardId) => {
+      const data = await this.load();
+      const checkpoint = await this.get(shardId);
+      const cuts = data[cutsKey(this.options.app, this.options.stream, shardId)];
+      return (Array.isArray(cuts) ? cuts : []).filter((c) => checkpoint === null || compareSequence(c, checkpoint) > 0).sort(compareSequence);
+    },
+    add: (shardId, sequenceNumber) => this.change((data) => {
+      const checkpoint = data[checkpointKey(this.options.app, this.options.stream, shardId)];
+      const above = (c: string) => typeof checkpoint !== 'string' || compareSequence(c, checkpoint) > 0;
+      if (!above(sequenceNumber)) return undefined;
+      const key = cutsKey(this.options.app, this.options.stream, shardId);
+      const cuts = Array.isArray(data[key]) ? data[key].filter(above) : [];
+      return { ...data, [key]: [...new Set([...cuts, sequenceNumber])] };
+    }).then(() => undefined),
+  };
   private writing: Promise<unknown> = Promise.resolve();
   private lock: string | undefined;
 
@@ -43,12 +62,12 @@ export class FileCheckpointStore implements CheckpointStore {
       + 'Delete the lock file only if that process is gone.', { code: 'CHECKPOINT_IN_USE' });
   }
 
-  private async load(): Promise<Record<string, string>> {
+  private async load(): Promise<FileData> {
     if (this.data) return this.data;
     try {
       const parsed: unknown = JSON.parse(await readFile(this.options.file, 'utf8'));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-      this.data = parsed as Record<string, string>;
+      this.data = parsed as FileData;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new CheckpointError(`reading checkpoint file ${this.options.file} failed: ${(err as Error).message}`, err);
@@ -60,22 +79,32 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async get(shardId: string): Promise<string | null> {
     const data = await this.load();
-    return data[checkpointKey(this.options.app, this.options.stream, shardId)] ?? null;
+    const value = data[checkpointKey(this.options.app, this.options.stream, shardId)];
+    return typeof value === 'string' ? value : null;
   }
 
   async set(shardId: string, sequenceNumber: string): Promise<string> {
-    await this.load();
     const key = checkpointKey(this.options.app, this.options.stream, shardId);
-    // Writes are serialised; the map in memory changes only once the file holding it is durable,
-    // so a failed write is never reported as stored by a later call.
+    const data = await this.change((d) => {
+      const current = d[key];
+      return typeof current === 'string' && compareSequence(sequenceNumber, current) <= 0 ? undefined : { ...d, [key]: sequenceNumber };
+    });
+    return data[key] as string;
+  }
+
+  /**
+   * Applies `next` to the data (undefined: no change) and makes the result durable. Changes are
+   * serialised; the map in memory changes only once the file holding it is durable, so a failed
+   * write is never reported as stored by a later call. Resolves with the data afterwards.
+   */
+  private async change(next: (data: FileData) => FileData | undefined): Promise<FileData> {
+    await this.load();
     const write = this.writing.then(async () => {
-      const data = this.data!;
-      const current = data[key];
-      if (current !== undefined && compareSequence(sequenceNumber, current) <= 0) return current;
-      const next = { ...data, [key]: sequenceNumber };
-      await this.persist(JSON.stringify(next, null, 2));
-      this.data = next;
-      return sequenceNumber;
+      const changed = next(this.data!);
+      if (changed === undefined) return this.data!;
+      await this.persist(JSON.stringify(changed, null, 2));
+      this.data = changed;
+      return changed;
     });
     this.writing = write.catch(() => undefined);
     return write;

@@ -5,14 +5,16 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { newRedis } from './ioredis.js';
-import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
+import { checkpointKey, cutsKey, type CheckpointStore, type CutJournal } from './checkpoint-store.js';
 import { leaseKey, type LeaseFence } from './lease-store.js';
 import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
 import { CheckpointError, LeaseLostError } from '../core/errors.js';
 import { redactUrl } from '../config/url-rules.js';
 import { checkRedis } from './check-redis.js';
+import { compareSequence } from '../core/sequence.js';
 
 const SET_SCRIPT = readFileSync(new URL('./checkpoint-set.lua', import.meta.url), 'utf8');
+const CUT_SCRIPT = readFileSync(new URL('./cut-journal-add.lua', import.meta.url), 'utf8');
 
 export interface RedisCheckpointStoreOptions {
   app: string;
@@ -28,6 +30,10 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly where: string;
   /** The shards' leases, on this store's connection. */
   readonly leases: RedisLeaseStore;
+  readonly cuts: CutJournal = {
+    read: (shardId) => this.readCuts(shardId),
+    add: (shardId, sequenceNumber, fence) => this.addCut(shardId, sequenceNumber, fence),
+  };
 
   constructor(private readonly options: RedisCheckpointStoreOptions) {
     this.where = redactUrl(options.url);
@@ -43,6 +49,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       // that ioredis does not print unhandled-error warnings while it reconnects.
     });
     this.redis.defineCommand('checkpointSet', { lua: SET_SCRIPT });
+    this.redis.defineCommand('cutJournalAdd', { lua: CUT_SCRIPT });
     defineLeaseCommands(this.redis);
     this.leases = new RedisLeaseStore(this.redis, options, (what, call) => this.wrap(what, call));
   }
@@ -75,6 +82,31 @@ export class RedisCheckpointStore implements CheckpointStore {
       const message = (err as Error).message;
       if (message.startsWith('LEASE_LOST')) throw new LeaseLostError(`checkpoint ${key} refused: ${message.slice('LEASE_LOST '.length)}`, err);
       throw new CheckpointError(`writing checkpoint ${key} to Redis at ${this.where} failed: ${message}`, err);
+    }
+  }
+
+  private async readCuts(shardId: string): Promise<string[]> {
+    const key = cutsKey(this.options.app, this.options.stream, shardId);
+    const [cuts, checkpoint] = await this.wrap(`reading the boundary journal ${key} from`, async () => {
+      const replies = await this.redis.multi().smembers(key).get(this.key(shardId)).exec();
+      if (!replies) throw new Error('MULTI was discarded');
+      for (const [err] of replies) if (err) throw err;
+      return [replies[0][1] as string[], replies[1][1] as string | null];
+    });
+    return cuts.filter((c) => checkpoint === null || compareSequence(c, checkpoint) > 0).sort(compareSequence);
+  }
+
+  private async addCut(shardId: string, sequenceNumber: string, fence?: LeaseFence): Promise<void> {
+    const add = (this.redis as Redis & { cutJournalAdd: SetCommand }).cutJournalAdd;
+    const key = cutsKey(this.options.app, this.options.stream, shardId);
+    try {
+      await (fence
+        ? add.call(this.redis, 3, key, this.key(shardId), leaseKey(this.options.app, this.options.stream, shardId), sequenceNumber, fence.owner, fence.token)
+        : add.call(this.redis, 2, key, this.key(shardId), sequenceNumber));
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message.startsWith('LEASE_LOST')) throw new LeaseLostError(`boundary ${sequenceNumber} in ${key} refused: ${message.slice('LEASE_LOST '.length)}`, err);
+      throw new CheckpointError(`journaling boundary ${sequenceNumber} in ${key} at Redis ${this.where} failed: ${message}`, err);
     }
   }
 

@@ -23,8 +23,14 @@ export interface Batch {
    */
   seqs: Uint8Array;
   seqOffsets: Uint32Array;
-  /** When the batch was cut, ms since the epoch (dates the object key). */
+  /** When the batch was cut, ms since the epoch. */
   createdAt: number;
+  /**
+   * Approximate arrival time of the batch's first record, ms since the epoch: dates the object key,
+   * so a batch read again after a crash or a replay gets the same key. Absent or NaN when unknown
+   * (then `createdAt` dates it).
+   */
+  firstArrival?: number;
 }
 
 /** The sequence number of record `i` of a batch. */

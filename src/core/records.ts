@@ -30,6 +30,8 @@ export interface SourceRecord {
 export interface WindowKeys {
   keys: ArrayBuffer;
   keyOffsets: Uint32Array;
+  /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
+  arrivals: Float64Array;
 }
 
 /** A slice of one shard's records, packed for the transform pool (buffers are transferred). */
@@ -38,8 +40,6 @@ export interface RecordWindow extends WindowKeys {
   /** Record bytes back to back; record i is `data[offsets[i] .. offsets[i+1])`. */
   data: ArrayBuffer;
   offsets: Uint32Array;
-  /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
-  arrivals: Float64Array;
   /**
    * How untransformed records are framed (see `raw-framing.ts`); set by the shard host for the
    * emitters that store lines, absent where records pass as they are. Ignored by a transform module.
@@ -57,8 +57,9 @@ export interface TransformFailure {
 /**
  * The pool's answer for one window. Outputs each end with "\n"; output j is
  * `data[offsets[j] .. offsets[j+1])`, and `data` may hold unused room after the last output
- * (`offsets[last]` is where they end). The window's packed keys come back with it (moved, not
- * copied), so the buffer can take each kept record's sequence number from them.
+ * (`offsets[last]` is where they end). The window's packed keys and arrival times come back with it
+ * (moved, not copied), so the buffer can take each kept record's sequence number from them and
+ * date a batch by its first record's arrival.
  */
 export interface TransformResult extends WindowKeys {
   data: ArrayBuffer;

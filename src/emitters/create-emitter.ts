@@ -4,7 +4,7 @@ import type { Emitter } from './emitter.js';
 import type { ResolvedS3EmitterConfig } from './s3/s3-options.js';
 import type { S3TargetOptions } from './s3/s3-target-options.js';
 
-type ResolvedS3Target = Omit<ResolvedS3EmitterConfig, 'type' | 'threads' | 'format' | 'parquet'>;
+type ResolvedS3Target = Omit<ResolvedS3EmitterConfig, 'type' | 'threads' | 'format' | 'parquet' | 'exactlyOnce'>;
 
 async function s3Options(c: ResolvedS3Target): Promise<S3TargetOptions> {
   const { createS3Client } = await import('../aws/s3-client.js');

@@ -47,12 +47,12 @@ export function writeCheckKey(prefix: string): string {
 
 /**
  * `<prefix><yyyy>/<mm>/<dd>/<shardId>/<firstSeq>-<lastSeq><extension>[.gz]` (`extension` is ""
- * for NDJSON, ".parquet" for Parquet), dated in UTC: deterministic per
- * batch. Throws a non-retriable ConnectorError when the shard id is not a shard id (`BAD_SHARD_ID`)
+ * for NDJSON, ".parquet" for Parquet), dated in UTC by the arrival of the batch's first record
+ * (its cut time when that is unknown): the same batch gets the same key whenever it is written. Throws a non-retriable ConnectorError when the shard id is not a shard id (`BAD_SHARD_ID`)
  * or a part would not be one key segment under the prefix (`PATH_ESCAPE`, see {@link confinedKey}).
  */
-export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt'>, gzip: boolean, extension = ''): string {
-  const d = new Date(batch.createdAt);
+export function batchKey(prefix: string, batch: Pick<Batch, 'shardId' | 'firstSeq' | 'lastSeq' | 'createdAt' | 'firstArrival'>, gzip: boolean, extension = ''): string {
+  const d = new Date(Number.isFinite(batch.firstArrival) ? batch.firstArrival! : batch.createdAt);
   const yyyy = d.getUTCFullYear();
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');

@@ -16,6 +16,8 @@ import { withTimeout } from '../core/with-timeout.js';
 import { createSource } from '../sources/create-source.js';
 import type { ShardInfo, ShardSource } from '../sources/shard-source.js';
 import { deserializeError, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
+import { exactlyOnce } from '../config/exactly-once.js';
+import { boundaryJournal, requireCutJournal } from './boundary-journal.js';
 import { Checkpointer } from './checkpointer.js';
 import { addEmitted, caughtUp, collectStats, type PipelineStats } from './pipeline-stats.js';
 import { PipelineTelemetry } from './pipeline-telemetry.js';
@@ -71,6 +73,8 @@ export class Pipeline {
       hostExited: (index, code) => this.onHostExited(index, code),
       loopDelay: (event) => this.telemetry.loopDelay(event),
       transformed: (_shardId, seconds) => this.telemetry.metrics?.observeTransform(seconds),
+      boundaries: exactlyOnce(this.config.emitter)
+        ? boundaryJournal(requireCutJournal(this.store), this.registry, (id) => this.ownership.fence(id)) : undefined,
     });
     this.ownership = new ShardOwnership(this.store, this.registry, this.config.worker.id ?? defaultWorkerId(), this.config.lease, this.logger, {
       acquired: () => this.startReady(),

@@ -11,9 +11,9 @@ import { ThreadError, describeError } from '../core/errors.js';
 import { dispatchLog, type LogEvent, type Logger } from '../core/logger.js';
 import { withTimeout } from '../core/with-timeout.js';
 import {
-  deserializeError, type DrainedActor, type EmitterThreadData, type HostEvent, type LoopDelayEvent, type SerializedError, type ShardHostApi, type ShardHostData,
+  deserializeError, type BoundaryApi, type DrainedActor, type EmitterThreadData, type HostEvent, type LoopDelayEvent, type SerializedError, type ShardHostApi, type ShardHostData,
 } from '../threads/protocol.js';
-import { connect, transfer } from '../threads/rpc.js';
+import { connect, serve, transfer } from '../threads/rpc.js';
 import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
 import { IO_THREAD_LIMITS } from '../threads/thread-limits.js';
 import { RespawnPolicy } from './restart-policy.js';
@@ -27,6 +27,8 @@ export interface HostThread {
   worker: Worker;
   api: ReturnType<typeof connect<HostApi>>;
   relay: MessagePort;
+  /** This side of the boundary journal's channel, when there is one. */
+  journal?: MessagePort;
   exited: boolean;
 }
 
@@ -47,6 +49,8 @@ export interface ThreadEvents {
   loopDelay?(event: LoopDelayEvent): void;
   /** The pool relay answered a window after `seconds` (bisection included). */
   transformed?(shardId: string, seconds: number): void;
+  /** The boundary journal each host thread is given (exactly-once objects); absent: none. */
+  boundaries?: BoundaryApi;
 }
 
 /** The transform pool's load, as Piscina reports it. */
@@ -151,7 +155,10 @@ export class ThreadManager {
   /** Releases every thread; runs each step even when another throws and reports the failures. */
   async close(): Promise<unknown[]> {
     this.stopReplacing();
-    for (const h of this.hosts) h.relay.close();
+    for (const h of this.hosts) {
+      h.relay.close();
+      h.journal?.close();
+    }
     const steps: Array<() => Promise<unknown>> = [
       ...this.hosts.map((h) => () => h.worker.terminate()),
       ...this.emitters.map((e) => () => closeEmitter(e)),
@@ -224,11 +231,17 @@ export class ThreadManager {
     }
     serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger,
       (shardId, seconds) => this.events.transformed?.(shardId, seconds));
-    const data: ShardHostData = { hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts };
+    const journal = this.events.boundaries ? new MessageChannel() : undefined;
+    if (journal) serve(this.events.boundaries!, journal.port1);
+    const data: ShardHostData = {
+      hostIndex: index, config: this.config, control: control.port2, transform: relay.port2, emitters: emitterPorts, boundaries: journal?.port2,
+    };
     const worker = new Worker(new URL('shard-host-thread.js', WORKERS), {
-      workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts], resourceLimits: IO_THREAD_LIMITS,
+      workerData: data, transferList: [control.port2, relay.port2, ...emitterPorts, ...(journal ? [journal.port2] : [])], resourceLimits: IO_THREAD_LIMITS,
     });
-    const host: HostThread = { index, worker, api: connect<HostApi>(control.port1, `shard host thread ${index}`), relay: relay.port1, exited: false };
+    const host: HostThread = {
+      index, worker, api: connect<HostApi>(control.port1, `shard host thread ${index}`), relay: relay.port1, journal: journal?.port1, exited: false,
+    };
     worker.on('message', (event: HostEvent) => {
       if (event.type === 'log') dispatchLog(this.logger, event);
       else if (event.type === 'loop-delay') this.events.loopDelay?.(event);
@@ -238,6 +251,7 @@ export class ThreadManager {
     worker.on('exit', (code) => {
       host.exited = true;
       relay.port1.close();
+      journal?.port1.close();
       if (this.replacing) this.replaceHost(host, code);
     });
     return host;

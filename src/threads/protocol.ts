@@ -130,6 +130,17 @@ export interface TransformApi {
   run(window: RecordWindow): Promise<TransformResult>;
 }
 
+/**
+ * The journal of batch boundaries (exactly-once objects), served by the main thread to each host
+ * thread: the supervisor owns the checkpoint store and the leases that fence it.
+ */
+export interface BoundaryApi {
+  /** The shard's journaled boundaries above its checkpoint, ascending. Refused for an actor that is no longer the shard's. */
+  read(shardId: string, generation: number): Promise<string[]>;
+  /** Journals a boundary before its batch is written. Refused (LeaseLostError) once this worker no longer holds the shard. */
+  add(shardId: string, generation: number, sequenceNumber: string): Promise<void>;
+}
+
 /** An emitter thread's RPC surface, called by shard actors. */
 export interface EmitterApi {
   /** Stores the batch (retrying within one budget) and answers where it went. */
@@ -143,6 +154,8 @@ export interface ShardHostData {
   control: MessagePort;
   transform: MessagePort;
   emitters: MessagePort[];
+  /** The boundary journal, when the emitter makes exactly-once objects. */
+  boundaries?: MessagePort;
 }
 
 /** Data given to each emitter thread at start. */

@@ -27,6 +27,7 @@ export function mergeHalves(left: TransformResult, right: TransformResult, split
     failures: [...left.failures, ...right.failures.map((f) => ({ ...f, index: f.index + split }))],
     keys: keys.keys,
     keyOffsets: keys.keyOffsets,
+    arrivals: keys.arrivals,
   };
 }
 
@@ -41,5 +42,6 @@ export function isolatedFailure(w: RecordWindow, error: Error): TransformResult 
     failures: [{ index: 0, dataBase64, error: { name: error.name, message: error.message } }],
     keys: w.keys,
     keyOffsets: w.keyOffsets,
+    arrivals: w.arrivals,
   };
 }

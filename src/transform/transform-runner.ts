@@ -134,7 +134,7 @@ export class TransformRunner {
       }
     }
     const { data, offsets } = out.finish();
-    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures, keys: w.keys, keyOffsets: w.keyOffsets };
+    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures, keys: w.keys, keyOffsets: w.keyOffsets, arrivals: w.arrivals };
   }
 }
 
@@ -146,5 +146,5 @@ function passThrough(w: RecordWindow): TransformResult {
   const out = new OutputWriter(w.rawFraming === 'base64' ? Math.ceil(w.data.byteLength * 4 / 3) + 4 * n : w.data.byteLength + n);
   for (let i = 0; i < n; i++) out.writeRaw(input.subarray(w.offsets[i], w.offsets[i + 1]), w.rawFraming);
   const { data, offsets } = out.finish();
-  return { data, offsets, keptIndex: Uint32Array.from({ length: n }, (_, i) => i), filtered: 0, failures: [], keys: w.keys, keyOffsets: w.keyOffsets };
+  return { data, offsets, keptIndex: Uint32Array.from({ length: n }, (_, i) => i), filtered: 0, failures: [], keys: w.keys, keyOffsets: w.keyOffsets, arrivals: w.arrivals };
 }

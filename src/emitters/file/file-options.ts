@@ -5,6 +5,7 @@ import { emitterVariant } from '../../config/emitter-variant.js';
 import type { OptionsContext } from '../../config/options-context.js';
 import { flag, inFolder, keyPrefix, text } from '../../config/rules.js';
 import { formatRule, outputFormatShape } from '../parquet/parquet-options.js';
+import { exactlyOnceShape } from '../../config/exactly-once.js';
 
 export function fileEmitterSchema(context: OptionsContext) {
   return emitterVariant('file', {
@@ -15,6 +16,7 @@ export function fileEmitterSchema(context: OptionsContext) {
     /** Gzip each file and append ".gz" to its name. @defaultValue false */
     gzip: flag().default(DEFAULTS.emitter.gzip),
     ...outputFormatShape(),
+    ...exactlyOnceShape(),
   }).check(formatRule);
 }
 
