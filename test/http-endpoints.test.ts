@@ -39,6 +39,10 @@ function switchableStore(app: string, stream: string): CheckpointStore & { unrea
     unreachable: false,
     get: (id: string) => (store.unreachable ? dead : healthy).get(id),
     set: (id: string, seq: string) => (store.unreachable ? dead : healthy).set(id, seq),
+    cuts: {
+      read: (id: string) => (store.unreachable ? dead : healthy).cuts.read(id),
+      add: (id: string, seq: string) => (store.unreachable ? dead : healthy).cuts.add(id, seq),
+    },
     close: async () => { await Promise.all([healthy.close(), dead.close()]); },
   };
   return store;

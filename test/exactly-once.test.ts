@@ -1,0 +1,95 @@
+// Exactly-once objects: a worker process SIGKILLed again and again at random moments, with batches
+// cut by age all the time, leaves every record of the stream in exactly one object, once. The same
+// run with `emitter.exactlyOnce: false` shows what the journal prevents.
+import test, { type ExecutionContext } from 'ava';
+import { createStream } from '../src/aws/create-stream.js';
+import { readObjects, startEnv, uniqueName, type Env } from './helpers/components.js';
+import { fleet, isMsg, Load, verify, type Fleet } from './helpers/worker-processes.js';
+import { fixture } from './helpers/pipeline-options.js';
+
+let env: Env;
+test.before(async () => { env = await startEnv(); });
+test.after.always(async () => { await env?.close(); });
+
+const MAX_RECORDS = 200;
+
+interface Stored {
+  objects: number;
+  /** Objects of fewer than MAX_RECORDS records: cut by age (or at a stop). */
+  short: number;
+  /** `shard/seq` of each record stored more than once, with how often. */
+  repeated: Map<string, number>;
+  /** Objects that share a record with another object. */
+  overlapping: number;
+}
+
+async function stored(f: Fleet): Promise<Stored> {
+  const objects = await readObjects(env.s3Client, env.bucket, `${f.stream}/`);
+  const where = new Map<string, string[]>();
+  for (const o of objects) {
+    for (const line of o.lines) {
+      const { shard, seq } = JSON.parse(line) as { shard?: string; seq?: string };
+      if (typeof shard !== 'string' || typeof seq !== 'string') throw new Error(`${o.key} holds a line without shard and seq: ${line}`);
+      const at = where.get(`${shard}/${seq}`) ?? [];
+      at.push(o.key);
+      where.set(`${shard}/${seq}`, at);
+    }
+  }
+  const repeated = new Map([...where].filter(([, keys]) => keys.length > 1).map(([k, keys]) => [k, keys.length]));
+  const overlapping = new Set([...where.values()].filter((keys) => keys.length > 1).flat()).size;
+  return { objects: objects.length, short: objects.filter((o) => o.lines.length < MAX_RECORDS).length, repeated, overlapping };
+}
+
+/** Starts a worker, lets it read for a random 0.3 to 1.8 s, SIGKILLs it; `kills` times, under load. Then a last one reads to the end. */
+async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: number) {
+  const stream = uniqueName(exactlyOnce ? 'eo' : 'alo');
+  const f = await fleet(t, env, uniqueName('app'), stream, {
+    lease: { durationMs: 1500, renewIntervalMs: 300 },
+    // A checkpoint a second: each kill leaves stored batches (and journaled boundaries) above it.
+    checkpointIntervalMs: 1000,
+    extra: {
+      // The transform adds each record's shard and sequence number to what is stored.
+      transform: { module: fixture('transform-tag.js'), threads: 1, windowRecords: 250 },
+      buffer: { maxRecords: MAX_RECORDS, maxBytes: 1 << 20, maxAgeMs: 150 },
+      emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true, exactlyOnce },
+    },
+  });
+  await createStream(env.kinesisClient, stream, 2);
+  const load = new Load(env, stream, 'r', 40, 100);
+  let replays = 0;
+  for (let k = 0; k < kills; k++) {
+    // One worker id throughout: a restarted worker resumes its own leases at once.
+    const w = await f.start('w1');
+    await w.waitForLine(isMsg('starting shard actor'), 60_000, 'a shard actor started');
+    await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
+    w.signal('SIGKILL');
+    await w.exited;
+    replays += w.find(isMsg('cutting batches again')).length;
+  }
+  const produced = await load.stop();
+  const last = await f.start('w1');
+  const v = await verify(f, load.ids, produced);
+  t.is((await last.stop()).code, 0);
+  replays += last.find(isMsg('cutting batches again')).length;
+  return { v, s: await stored(f), replays };
+}
+
+test.serial('SIGKILL 12 times at random moments with age cuts: every record is in exactly one object, once, and none is missing', async (t) => {
+  const { v, s, replays } = await killRepeatedly(t, true, 12);
+  t.log(`${v.produced} records produced, ${s.objects} objects (${s.short} cut by age or at a stop), ` +
+    `${replays} actor starts cut again at journaled boundaries`);
+  t.deepEqual(v.missing.slice(0, 10), [], `${v.missing.length} records missing`);
+  t.deepEqual([...v.behind], [], 'every checkpoint at its shard\'s last sequence number');
+  t.true(s.short > 12, 'batches were cut by age throughout');
+  t.true(replays > 0, 'restarted actors met journaled boundaries above their checkpoint');
+  t.deepEqual([...s.repeated].slice(0, 10), [], `${s.repeated.size} records stored more than once`);
+  t.is(s.overlapping, 0, 'no object holds a record another object holds');
+});
+
+test.serial('the same with exactlyOnce off: records are stored again under other boundaries (what the journal prevents)', async (t) => {
+  const { v, s, replays } = await killRepeatedly(t, false, 4);
+  t.log(`${v.produced} records produced, ${s.objects} objects, ${s.repeated.size} records stored more than once, ${s.overlapping} overlapping objects`);
+  t.deepEqual(v.missing.slice(0, 10), [], `${v.missing.length} records missing`);
+  t.is(replays, 0, 'no journal without exactlyOnce');
+  t.true(s.repeated.size > 0 && s.overlapping > 0, 'at-least-once objects overlap after SIGKILLs');
+});
