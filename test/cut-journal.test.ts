@@ -86,7 +86,7 @@ test('a checkpoint store without a journal cannot serve exactly-once objects: th
   const store: CheckpointStore = { get: () => Promise.resolve(null), set: (_id, seq) => Promise.resolve(seq), close: () => Promise.resolve() };
   const options = (exactlyOnce: boolean) => ({ app: 'a', stream: 's', emitter: { type: 'file' as const, dir: join(tmpdir(), 'kc-unused'), exactlyOnce } });
   const err = t.throws(() => new Pipeline(options(true), { checkpointStore: store }), { instanceOf: ConnectorError });
-  t.is((err as ConnectorError).code, 'EXACTLY_ONCE_UNSUPPORTED');
+  t.is(err.code, 'EXACTLY_ONCE_UNSUPPORTED');
   t.regex(err.message, /emitter\.exactlyOnce needs a checkpoint store with a journal of batch boundaries/);
   t.notThrows(() => new Pipeline(options(false), { checkpointStore: store }));
 });
