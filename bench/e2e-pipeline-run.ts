@@ -5,7 +5,9 @@
 // (`performance.now()` counts from `performance.timeOrigin`) to the moment every record is accounted
 // for and the pipeline is idle; `cpuSeconds` is `process.cpuUsage()` of the whole process then (every
 // thread, from spawn). `startedSeconds`/`startedCpuSeconds` count from `start()` resolving instead.
-// `--protocol cbor|json` is passed on as `kinesis.protocol` only when given.
+// `--protocol cbor|json` is passed on as `kinesis.protocol` only when given; `--exactly-once
+// true|false` as `emitter.exactlyOnce` (default: the emitter's default) and `--format ndjson|parquet`
+// as `emitter.format`; `--prefix` names the objects' prefix (default `pipeline/`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +26,11 @@ try {
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
     transform: { module: SAMPLE_TRANSFORM, threads: availableParallelism() },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: Number(f.maxAgeMs ?? 250) },
-    emitter: { type: 's3', bucket: f.bucket, prefix: 'pipeline/', endpoint: f.s3, forcePathStyle: true },
+    emitter: {
+      type: 's3', bucket: f.bucket, prefix: f.prefix ?? 'pipeline/', endpoint: f.s3, forcePathStyle: true,
+      ...(f['exactly-once'] ? { exactlyOnce: f['exactly-once'] === 'true' } : {}),
+      ...(f.format ? { format: f.format as 'ndjson' | 'parquet' } : {}),
+    },
     deadLetter: { dir: join(dir, 'dead-letter') },
     reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000) },
   }, { logger: silentLogger });

@@ -3,12 +3,13 @@
 // figures the README quotes are kept in bench/results/latest.json, written on purpose with
 // `--out bench/results/latest.json`. `--smoke` runs tiny sizes (for CI: it checks that the benchmark
 // runs, never how fast). `--only e2e,manyShards` runs only those sections (cpu, overhead, memory,
-// e2e, manyShards). `--protocol cbor|json` is passed to the pipeline's Kinesis options (e2e and
+// e2e, dataLake, manyShards). `--protocol cbor|json` is passed to the pipeline's Kinesis options (e2e and
 // manyShards) only when given.
 import { availableParallelism, cpus } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { cpu } from './cpu.js';
+import { dataLake } from './data-lake.js';
 import { e2e } from './e2e.js';
 import { manyShards } from './many-shards.js';
 import { memory } from './memory.js';
@@ -18,7 +19,7 @@ import { printTable } from './table.js';
 
 // The SDK's notice about Node versions is not a benchmark figure.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const SECTIONS = ['cpu', 'overhead', 'memory', 'e2e', 'manyShards'] as const;
+const SECTIONS = ['cpu', 'overhead', 'memory', 'e2e', 'dataLake', 'manyShards'] as const;
 type Section = typeof SECTIONS[number];
 const f = flags(process.argv.slice(2));
 const smoke = f.smoke === 'true';
@@ -76,6 +77,11 @@ if (runs('e2e')) {
   const e = await e2e(sizes.e2e, reps, extra);
   result.e2e = e.e2e;
   memoryFigures.e2ePeakRssMB = e.e2e.pipelinePeakRssMB;
+}
+if (runs('dataLake')) {
+  log(`dataLake (${sizes.e2e} records x ${reps}: exactly-once on, off, Parquet)`);
+  const d = await dataLake(sizes.e2e, reps, extra);
+  result.dataLake = d.dataLake;
 }
 if (runs('manyShards')) {
   log(`manyShards (${many.shards} shards, ${many.idleSeconds} s idle, ${many.records} records into ${many.hot} of them x ${many.reps})`);

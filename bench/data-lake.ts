@@ -1,0 +1,53 @@
+// Question: what do exactly-once objects and Parquet cost end to end? The e2e pipeline run
+// (embedded Kinesis -> sample transform -> embedded S3, checkpoints) three ways over the same
+// stream, alternating within each repetition: NDJSON with `emitter.exactlyOnce` on (the default),
+// NDJSON with it off, and Parquet (exactly-once on). Records/s and CPU µs per record of the
+// pipeline process, and the ratios on/off and Parquet/NDJSON.
+import { createStream } from '../src/aws/create-stream.js';
+import { createKinesisClient } from '../src/aws/kinesis-client.js';
+import { median, recordOf, runChild } from './common.js';
+import { putAll, startServers } from './emulator-process.js';
+
+interface Run { records: number; seconds: number; rps: number; cpuSeconds: number; peakRssMB: number }
+
+const VARIANTS = {
+  exactlyOnce: ['--exactly-once', 'true', '--format', 'ndjson'],
+  atLeastOnce: ['--exactly-once', 'false', '--format', 'ndjson'],
+  parquet: ['--exactly-once', 'true', '--format', 'parquet'],
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+export async function dataLake(records: number, reps: number, extra: string[] = []) {
+  const servers = await startServers();
+  const { endpoints } = servers;
+  const kinesis = createKinesisClient({ region: 'us-east-1', endpoint: endpoints.kinesis });
+  try {
+    const stream = `bench-lake-${Date.now()}`;
+    await createStream(kinesis, stream, 4);
+    await putAll(kinesis, stream, records, (i) => ({ Data: recordOf('click', i), PartitionKey: `user-${i}` }), 1);
+    const common = ['--records', String(records), '--stream', stream, '--kinesis', endpoints.kinesis, '--s3', endpoints.s3, '--bucket', endpoints.bucket];
+    const runs: Record<Variant, Run[]> = { exactlyOnce: [], atLeastOnce: [], parquet: [] };
+    for (let r = 0; r < reps; r++) {
+      for (const v of Object.keys(VARIANTS) as Variant[]) {
+        runs[v].push(await runChild<Run>('./e2e-pipeline-run.js', [...common, ...VARIANTS[v], '--prefix', `${v}-${r}/`, ...extra]));
+      }
+    }
+    const rps = (v: Variant) => median(runs[v].map((x) => x.rps));
+    const cpu = (v: Variant) => median(runs[v].map((x) => x.cpuSeconds * 1e6 / records));
+    return {
+      dataLake: {
+        records,
+        exactlyOnceRps: rps('exactlyOnce'), atLeastOnceRps: rps('atLeastOnce'), parquetRps: rps('parquet'),
+        exactlyOnceCpuUsPerRecord: cpu('exactlyOnce'), atLeastOnceCpuUsPerRecord: cpu('atLeastOnce'), parquetCpuUsPerRecord: cpu('parquet'),
+        exactlyOnceRpsRatio: rps('exactlyOnce') / rps('atLeastOnce'),
+        exactlyOnceCpuRatio: cpu('exactlyOnce') / cpu('atLeastOnce'),
+        parquetRpsRatio: rps('parquet') / rps('exactlyOnce'),
+        parquetCpuRatio: cpu('parquet') / cpu('exactlyOnce'),
+        runs: { exactlyOnce: runs.exactlyOnce.map((x) => x.rps), atLeastOnce: runs.atLeastOnce.map((x) => x.rps), parquet: runs.parquet.map((x) => x.rps) },
+      },
+    };
+  } finally {
+    kinesis.destroy();
+    await servers.stop();
+  }
+}
