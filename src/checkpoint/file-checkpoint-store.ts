@@ -13,7 +13,7 @@ import { acquireLock, releaseLock } from './file-lock.js';
 import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError, ConnectorError } from '../core/errors.js';
 import { replaceFileDurably } from '../core/durable-files.js';
-import { compareSequence } from '../core/sequence.js';
+import { checkCheckpointValue, compareSequence } from '../core/sequence.js';
 
 export class FileCheckpointStore implements CheckpointStore {
   private data: Record<string, string> | null = null;
@@ -66,6 +66,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async set(shardId: string, sequenceNumber: string): Promise<string> {
     await this.load();
     const key = checkpointKey(this.options.app, this.options.stream, shardId);
+    checkCheckpointValue(sequenceNumber, `the checkpoint ${key}`);
     // Writes are serialised; the map in memory changes only once the file holding it is durable,
     // so a failed write is never reported as stored by a later call.
     const write = this.writing.then(async () => {

@@ -9,6 +9,7 @@ import { checkpointKey, type CheckpointStore } from './checkpoint-store.js';
 import { leaseKey, type LeaseFence } from './lease-store.js';
 import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
 import { CheckpointError, LeaseLostError } from '../core/errors.js';
+import { checkCheckpointValue } from '../core/sequence.js';
 import { redactUrl } from '../config/url-rules.js';
 import { checkRedis } from './check-redis.js';
 
@@ -67,6 +68,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   async set(shardId: string, sequenceNumber: string, fence?: LeaseFence): Promise<string> {
     const set = (this.redis as Redis & { checkpointSet: SetCommand }).checkpointSet;
     const key = this.key(shardId);
+    checkCheckpointValue(sequenceNumber, `the checkpoint ${key}`);
     try {
       return await (fence
         ? set.call(this.redis, 2, key, leaseKey(this.options.app, this.options.stream, shardId), sequenceNumber, fence.owner, fence.token)
