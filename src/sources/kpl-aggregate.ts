@@ -84,7 +84,7 @@ function decodeBody(data: Uint8Array, bodyEnd: number): KplUserRecord[] {
       const [start, end] = reader.delimited();
       if (field === 3) records.push(start, end);
       else (field === 1 ? partitionKeys : hashKeys).push(text.toString('utf8', start, end));
-    } else reader.skip(wire);
+    } else reader.skip(wire, at);
   }
   const out = new Array<KplUserRecord>(records.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = decodeRecord(data, records[2 * i], records[2 * i + 1], i, partitionKeys, hashKeys);
@@ -107,7 +107,7 @@ function decodeRecord(data: Uint8Array, start: number, end: number, sub: number,
     } else if (field === 3) {
       reader.expect(field, wire, WIRE_LENGTH_DELIMITED, at);
       [dataStart, dataEnd] = reader.delimited();
-    } else reader.skip(wire); // tags (4) and unknown fields
+    } else reader.skip(wire, at); // tags (4) and unknown fields
   }
   if (pk < 0) reader.fail(`record ${sub}: no partition_key_index`, start);
   if (dataStart < 0) reader.fail(`record ${sub}: no data`, start);

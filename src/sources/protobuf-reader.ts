@@ -70,8 +70,11 @@ export class ProtobufReader {
     return [start, this.pos];
   }
 
-  /** Skips a field of wire type `wire` (groups, types 3 and 4, are not supported: malformed here). */
-  skip(wire: number): void {
+  /**
+   * Skips a field of wire type `wire` whose key was at `keyAt` (named in errors); groups, wire types
+   * 3 and 4, are not supported: malformed here.
+   */
+  skip(wire: number, keyAt: number): void {
     const at = this.pos;
     if (wire === WIRE_VARINT) this.varint();
     else if (wire === WIRE_LENGTH_DELIMITED) this.delimited();
@@ -79,7 +82,7 @@ export class ProtobufReader {
       const size = wire === WIRE_FIXED64 ? 8 : 4;
       if (size > this.end - this.pos) this.fail(`truncated ${size * 8}-bit field`, at);
       this.pos += size;
-    } else this.fail(`unsupported wire type ${wire}`, at);
+    } else this.fail(`unsupported wire type ${wire}`, keyAt);
   }
 
   /** Checks that a known field came with the wire type its schema gives it. */
