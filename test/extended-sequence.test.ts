@@ -4,6 +4,7 @@ import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { confinedKey, confinedPath } from '../src/core/confined-path.js';
 import { FileCheckpointStore } from '../src/checkpoint/file-checkpoint-store.js';
 import { RedisCheckpointStore } from '../src/checkpoint/redis-checkpoint-store.js';
 import type { CheckpointStore } from '../src/checkpoint/checkpoint-store.js';
@@ -71,9 +72,15 @@ test('the file checkpoint store orders extended sequence numbers as compareSeque
   try {
     await ordersAsCompareSequence(t, store, ['9', '9.0', '9.2', '9.10', '10', `${BIG}.3`, `${BIG}.30`, SHARD_END]);
     const err = await t.throwsAsync(store.set('shardId-000000000999', '9.01'));
-    t.regex(err!.message, /refusing to write the checkpoint "9\.01"/);
+    t.regex(err.message, /refusing to write the checkpoint "9\.01"/);
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('object keys and file names of a batch inside an aggregate (firstSeq-lastSeq with dots) are accepted', (t) => {
+  const name = `${BIG}.3-${BIG}.30`;
+  t.is(confinedKey('out/', 'shardId-000000000000', name), `out/shardId-000000000000/${name}`);
+  t.is(confinedPath(tmpdir(), 'shardId-000000000000', `${name}.ndjson`), join(tmpdir(), 'shardId-000000000000', `${name}.ndjson`));
 });
