@@ -220,6 +220,7 @@ export class ShardActor {
    */
   private skipCorrupt(corrupt: CorruptAggregate): void {
     this.enqueue(async () => {
+      if (this.failure) return;
       const before = this.buffer.flush(this.shardId);
       if (before) this.emitBatch(before);
       await deadLetterAggregate(this.deps, corrupt);
