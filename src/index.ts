@@ -39,4 +39,5 @@ export { isShardId, SHARD_ID_RULE } from './core/shard-id.js';
 export { confinedPath, confinedKey } from './core/confined-path.js';
 export { type Logger, createConsoleLogger, silentLogger } from './core/logger.js';
 export { ConnectorError, ConfigError, TransformModuleError, EmitError, SinkCheckError, CheckpointError, LeaseLostError, ThreadError, isRetriable, isPermanent } from './core/errors.js';
-export { SHARD_END, compareSequence } from './core/sequence.js';
+export { SHARD_END, compareSequence, isExtendedSequenceNumber, splitSequence } from './core/sequence.js';
+export { decodeKplAggregate, hasKplMagic, KplAggregateError, type KplUserRecord } from './sources/kpl-aggregate.js';

@@ -41,6 +41,8 @@ test('RedisCheckpointStore: the journal reads back above the checkpoint, and an 
   try {
     await behavesAsJournal(t, store);
     t.deepEqual((await redis.smembers(`${app}:cuts:clicks:${SHARD}`)).sort(), ['2000.10', '2000.4'], 'the set holds only boundaries above the checkpoint');
+    await store.set(SHARD, 'SHARD_END');
+    t.is(await redis.exists(`${app}:cuts:clicks:${SHARD}`), 0, 'a finished shard keeps no journal');
   } finally {
     redis.disconnect();
     await store.close();
@@ -76,7 +78,12 @@ test('FileCheckpointStore: the journal reads back above the checkpoint and survi
     const reopened = new FileCheckpointStore({ app: 'app', stream: 'clicks', file });
     t.deepEqual(await reopened.cuts.read(SHARD), ['2000.4', '2000.10']);
     t.is(await reopened.get(SHARD), '2000.3');
+    await reopened.set(SHARD, '2000.4');
+    t.deepEqual(await reopened.cuts.read(SHARD), ['2000.10'], 'a checkpoint drops the boundaries it passed');
+    await reopened.set(SHARD, 'SHARD_END');
     await reopened.close();
+    const finished = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    t.deepEqual(Object.keys(finished), [`app:checkpoint:clicks:${SHARD}`], 'a finished shard keeps no journal');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -36,6 +36,7 @@ test('FileShardSource: a line per record, numbered, across chunk boundaries, res
   t.is(all[2][1], long);
   t.is(all[3][1], 'last');
   t.deepEqual(await readAll(source, 'shard-a', { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '3' }), [['4', 'last']]);
+  t.deepEqual((await readAll(source, 'shard-a', { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: '3', subSequenceNumber: 0 })).map(([seq]) => seq), ['3', '4'], 'AT a line starts with it');
   t.deepEqual(await readAll(source, 'shard-a', { type: 'LATEST' }), []);
   await t.throwsAsync(readAll(source, 'shard-b', { type: 'TRIM_HORIZON' }), { message: /no replay file for shard shard-b/ });
 });

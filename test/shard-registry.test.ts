@@ -148,6 +148,18 @@ test('advance compares sequence numbers as numbers, never moves back, and SHARD_
   t.is(entry.position, '49590338271490256608559692538361571095921575989136588898');
   registry.advance(entry, '49590338271490256608559692538361571095921575989136588897');
   t.is(entry.position, '49590338271490256608559692538361571095921575989136588898');
+  // Inside a KPL aggregate: by the number, then the sub-sequence number.
+  const big = '49590338271490256608559692538361571095921575989136588898';
+  registry.advance(entry, `${big}.2`);
+  t.is(entry.position, `${big}.2`, 'S.2 is after S');
+  registry.advance(entry, `${big}.10`);
+  t.is(entry.position, `${big}.10`, 'S.10 is after S.2 (numbers, not text)');
+  registry.advance(entry, `${big}.9`);
+  t.is(entry.position, `${big}.10`);
+  registry.advance(entry, big);
+  t.is(entry.position, `${big}.10`, 'the plain S is before any S.k');
+  registry.advance(entry, '49590338271490256608559692538361571095921575989136588899');
+  t.is(entry.position, '49590338271490256608559692538361571095921575989136588899');
   registry.advance(entry, SHARD_END);
   t.is(entry.position, SHARD_END);
   registry.advance(entry, '9'.repeat(128));

@@ -21,6 +21,13 @@ test('a committed checkpoint resumes after it, whatever was configured, for any 
   }
 });
 
+test('a checkpoint inside a KPL aggregate (S.k) resumes AT S, with k for the actor to drop up to', (t) => {
+  for (const configured of CONFIGURED) {
+    t.deepEqual(startAt(topShard(`${COMMITTED}.17`), configured, 1_000), { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: COMMITTED, subSequenceNumber: 17 }, configured);
+    t.deepEqual(startAt(topShard(`${COMMITTED}.0`), configured, 1_000), { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: COMMITTED, subSequenceNumber: 0 }, configured);
+  }
+});
+
 test('a child shard without a checkpoint is read from TRIM_HORIZON, whatever was configured', (t) => {
   for (const configured of CONFIGURED) {
     t.deepEqual(startAt(childShard({ parentShardId: 'shardId-000000000001' }), configured, 1_000), { type: 'TRIM_HORIZON' }, configured);

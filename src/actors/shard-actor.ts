@@ -6,11 +6,11 @@
  * never sees individual acknowledgements.
  */
 import { sleep } from '../core/backoff.js';
-import { batchTransferables, type Batch } from '../core/batch.js';
+import { batchTransferables, emptyBatch, type Batch } from '../core/batch.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { compareSequence } from '../core/sequence.js';
-import { partitionKeyOf, sequenceNumberOf, type SourceRecord, type StartAt, type TransformResult } from '../core/records.js';
+import type { SourceRecord, StartAt, TransformResult } from '../core/records.js';
 import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
 import type { ActorStats, EmittedTotals, EmitterApi, ProgressEvent, TransformApi } from '../threads/protocol.js';
@@ -18,7 +18,9 @@ import { transfer, type Promisified } from '../threads/rpc.js';
 import { packWindow, windowTransferables } from '../transform/record-window.js';
 import { ShardAcks } from './ack-tracker.js';
 import type { DeadLetterSink } from './dead-letter-sink.js';
+import { deadLetterAggregate, deadLetterFailures } from './dead-letter-writes.js';
 import { RecordBuffer } from './record-buffer.js';
+import { RecordIntake, type CorruptAggregate, type Intake } from './record-intake.js';
 
 export interface ShardActorDeps {
   shardId: string;
@@ -139,6 +141,7 @@ export class ShardActor {
     const { source, shardId } = this.deps;
     await this.replayBoundaries();
     const reader = source.openReader(shardId, this.deps.startAt);
+    const intake = new RecordIntake(this.deps.config.reader.deaggregate, this.deps.startAt);
     let ended = false;
     // While one response is cut into windows and sent to the pool, the next is already being read
     // (one response ahead), so the pool is not left idle during GetRecords' latency.
@@ -165,7 +168,7 @@ export class ShardActor {
           ahead = reader.read(this.abort.signal);
           ahead.catch(() => undefined); // surfaces when awaited above
         }
-        const whole = await this.dispatchResponse(records);
+        const whole = await this.dispatchResponse(intake.take(records));
         if (result.ended) {
           // The shard is finished only when its last response went out whole: a stop in the middle
           // of it leaves the rest to be read again, so SHARD_END must not be reported.
@@ -202,19 +205,42 @@ export class ShardActor {
     return wait;
   }
 
-  /** Cuts a response into windows and sends them to the pool; false when a stop cut it short. */
-  private async dispatchResponse(records: readonly SourceRecord[]): Promise<boolean> {
-    if (records.length === 0) return true;
-    this.stats.read += records.length;
+  /**
+   * Cuts a response (after the intake) into windows and sends them to the pool, a corrupt aggregate
+   * between them going to the dead-letter sink in its place; false when a stop cut it short.
+   */
+  private async dispatchResponse({ records, corrupt }: Intake): Promise<boolean> {
+    if (records.length === 0 && corrupt.length === 0) return true;
+    this.stats.read += records.length + corrupt.length;
     this.stats.lastReadAt = Date.now();
     const step = this.deps.config.transform.windowRecords;
-    for (let from = 0; from < records.length; from += step) {
+    let c = 0;
+    for (let from = 0; ;) {
+      for (; c < corrupt.length && corrupt[c].at === from; c++) this.skipCorrupt(corrupt[c]);
+      if (from >= records.length) return true;
       if (from > 0) await this.waitForCapacity();
       // Stopping: the rest of this response is not dispatched (nor checkpointed); it is read again next time.
       if (this.halted) return false;
-      this.dispatch(records, from, Math.min(records.length, from + step));
+      const to = Math.min(c < corrupt.length ? corrupt[c].at : records.length, from + step);
+      this.dispatch(records, from, to);
+      from = to;
     }
-    return true;
+  }
+
+  /**
+   * In its place in the shard: cuts the buffer (its records come before the aggregate), stores the
+   * corrupt aggregate in the dead-letter sink, then lets the checkpoint pass it once every batch
+   * before it is stored.
+   */
+  private skipCorrupt(corrupt: CorruptAggregate): void {
+    this.enqueue(async () => {
+      if (this.failure) return;
+      const before = this.buffer.flush(this.shardId);
+      if (before) this.emitBatch(before);
+      await deadLetterAggregate(this.deps, corrupt);
+      this.stats.deadLettered++;
+      this.emitBatch(emptyBatch(this.shardId, corrupt.record.sequenceNumber));
+    });
   }
 
   /**
@@ -241,7 +267,8 @@ export class ShardActor {
     this.enqueue(() => {
       if (this.buffer.replaying && !ended) return;
       const last = this.buffer.flush(this.shardId);
-      if (last) this.emitBatch(last, true);
+      // The end of a closed shard is a boundary every run meets again: nothing to journal.
+      if (last) this.emitBatch(last, !ended);
     });
     await this.applyChain;
     while (this.emits.size > 0) await Promise.all([...this.emits]);
@@ -283,7 +310,7 @@ export class ShardActor {
         this.wake();
       }
       if (this.failure) return;
-      if (result.failures.length > 0) await this.deadLetter(result);
+      if (result.failures.length > 0) this.stats.deadLettered += await deadLetterFailures(this.deps, result);
       this.stats.filtered += result.filtered;
       for (const batch of this.buffer.add(shardId, result)) this.emitBatch(batch);
       this.armAgeTimer();
@@ -304,21 +331,6 @@ export class ShardActor {
         this.armAgeTimer();
       });
     }, Math.max(1, this.deps.config.buffer.maxAgeMs - this.buffer.age()));
-  }
-
-  /** Stores the records whose transform threw (durably, before their batch can be acknowledged). */
-  private async deadLetter(result: TransformResult): Promise<void> {
-    const { shardId, deadLetter, logger } = this.deps;
-    const failedAt = new Date().toISOString();
-    await deadLetter.write(shardId, result.failures.map((f) => ({
-      shardId, sequenceNumber: sequenceNumberOf(result, f.index), partitionKey: partitionKeyOf(result, f.index),
-      dataBase64: f.dataBase64, error: f.error, failedAt,
-    })));
-    this.stats.deadLettered += result.failures.length;
-    const first = result.failures[0];
-    logger.warn({ shardId, count: result.failures.length, firstSequenceNumber: sequenceNumberOf(result, first.index),
-      error: `${first.error.name}: ${first.error.message}`, deadLetter: deadLetter.location(shardId) },
-    'transform threw; records written to the dead-letter sink');
   }
 
   /**

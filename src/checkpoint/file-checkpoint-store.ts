@@ -14,7 +14,7 @@ import { acquireLock, releaseLock } from './file-lock.js';
 import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError, ConnectorError } from '../core/errors.js';
 import { replaceFileDurably } from '../core/durable-files.js';
-import { compareSequence } from '../core/sequence.js';
+import { checkCheckpointValue, compareSequence } from '../core/sequence.js';
 
 type FileData = Record<string, string | string[]>;
 
@@ -85,9 +85,17 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async set(shardId: string, sequenceNumber: string): Promise<string> {
     const key = checkpointKey(this.options.app, this.options.stream, shardId);
+    checkCheckpointValue(sequenceNumber, `the checkpoint ${key}`);
+    const cuts = cutsKey(this.options.app, this.options.stream, shardId);
     const data = await this.change((d) => {
       const current = d[key];
-      return typeof current === 'string' && compareSequence(sequenceNumber, current) <= 0 ? undefined : { ...d, [key]: sequenceNumber };
+      if (typeof current === 'string' && compareSequence(sequenceNumber, current) <= 0) return undefined;
+      const next: FileData = { ...d, [key]: sequenceNumber };
+      // The journal keeps only boundaries above the checkpoint (none once the shard is finished).
+      const kept = Array.isArray(d[cuts]) ? d[cuts].filter((c) => compareSequence(c, sequenceNumber) > 0) : [];
+      if (kept.length > 0) next[cuts] = kept;
+      else delete next[cuts];
+      return next;
     });
     return data[key] as string;
   }

@@ -9,9 +9,9 @@ import { checkpointKey, cutsKey, type CheckpointStore, type CutJournal } from '.
 import { leaseKey, type LeaseFence } from './lease-store.js';
 import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
 import { CheckpointError, LeaseLostError } from '../core/errors.js';
+import { SHARD_END, checkCheckpointValue, compareSequence } from '../core/sequence.js';
 import { redactUrl } from '../config/url-rules.js';
 import { checkRedis } from './check-redis.js';
-import { compareSequence } from '../core/sequence.js';
 
 const SET_SCRIPT = readFileSync(new URL('./checkpoint-set.lua', import.meta.url), 'utf8');
 const CUT_SCRIPT = readFileSync(new URL('./cut-journal-add.lua', import.meta.url), 'utf8');
@@ -74,10 +74,14 @@ export class RedisCheckpointStore implements CheckpointStore {
   async set(shardId: string, sequenceNumber: string, fence?: LeaseFence): Promise<string> {
     const set = (this.redis as Redis & { checkpointSet: SetCommand }).checkpointSet;
     const key = this.key(shardId);
+    checkCheckpointValue(sequenceNumber, `the checkpoint ${key}`);
     try {
-      return await (fence
+      const stored = await (fence
         ? set.call(this.redis, 2, key, leaseKey(this.options.app, this.options.stream, shardId), sequenceNumber, fence.owner, fence.token)
         : set.call(this.redis, 1, key, sequenceNumber));
+      // A finished shard needs no boundary journal (each add trims the journal of a shard still read).
+      if (stored === SHARD_END && sequenceNumber === SHARD_END) await this.redis.del(cutsKey(this.options.app, this.options.stream, shardId));
+      return stored;
     } catch (err) {
       const message = (err as Error).message;
       if (message.startsWith('LEASE_LOST')) throw new LeaseLostError(`checkpoint ${key} refused: ${message.slice('LEASE_LOST '.length)}`, err);

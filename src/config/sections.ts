@@ -11,7 +11,7 @@ import { RAW_FRAMINGS } from '../transform/raw-framing.js';
 import { mustBeMessage, show } from './messages.js';
 import { EVEN_WITH_BAD_OPTIONS, section, typedUnion } from './object-rules.js';
 import { awsRegion, type OptionsContext } from './options-context.js';
-import { inFolder, integer, oneOf, says, text } from './rules.js';
+import { flag, inFolder, integer, oneOf, says, text } from './rules.js';
 import { HTTP_PROTOCOLS, REDIS_PROTOCOLS, url, urlFromEnv } from './url-rules.js';
 import { deadLetterS3Section } from './dead-letter-s3-options.js';
 import { resolveS3Target } from '../emitters/s3/s3-target-options.js';
@@ -132,6 +132,13 @@ export const readerSection = section({
   maxIdlePollIntervalMs: integer(0).optional(),
   /** Per shard: raw bytes in the pool plus batches being emitted before reading pauses. @defaultValue 33554432 */
   maxBytesInFlight: integer().default(DEFAULTS.reader.maxBytesInFlight),
+  /**
+   * KPL aggregates (records starting with `F3 89 9A C2`) are split into their user records, each
+   * with its own partition key and the sequence number `<sequenceNumber>.<subSequenceNumber>`; a
+   * corrupt one goes to the dead-letter sink. Off: every record passes as it was read.
+   * @defaultValue true
+   */
+  deaggregate: flag().default(DEFAULTS.reader.deaggregate),
 }).superRefine(({ pollIntervalMs, maxIdlePollIntervalMs }, ctx) => {
   if (maxIdlePollIntervalMs !== undefined && maxIdlePollIntervalMs < pollIntervalMs) {
     ctx.addIssue({ code: 'custom', path: ['maxIdlePollIntervalMs'], input: maxIdlePollIntervalMs,

@@ -67,3 +67,12 @@ export function batchTransferables(batch: Batch): ArrayBuffer[] {
     batch.seqs.buffer as ArrayBuffer, batch.seqOffsets.buffer as ArrayBuffer]);
   return [...out].filter((b) => b.byteLength > 0);
 }
+
+/**
+ * A batch of no records covering `seq` alone: nothing to store, but once the batches before it are
+ * stored the checkpoint may move to `seq` (a record that was dead-lettered before any window).
+ */
+export function emptyBatch(shardId: string, seq: string, createdAt = Date.now()): Batch {
+  const none = new Uint8Array(0);
+  return { shardId, firstSeq: seq, lastSeq: seq, count: 0, data: none, offsets: new Uint32Array(1), seqs: none, seqOffsets: new Uint32Array(1), createdAt };
+}

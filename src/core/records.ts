@@ -8,6 +8,12 @@ import type { RawFraming } from '../transform/raw-framing.js';
 /** Where a shard actor starts reading. */
 export type StartAt =
   | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string }
+  /**
+   * At the Kinesis record `sequenceNumber` itself: a checkpoint inside a KPL aggregate
+   * (`<sequenceNumber>.<subSequenceNumber>`). The user records of that Kinesis record up to
+   * `subSequenceNumber` are stored already: the shard actor drops them (see `actors/record-intake.ts`).
+   */
+  | { type: 'AT_SEQUENCE_NUMBER'; sequenceNumber: string; subSequenceNumber?: number }
   | { type: 'TRIM_HORIZON' }
   | { type: 'LATEST' }
   | { type: 'AT_TIMESTAMP'; timestamp: number };

@@ -108,8 +108,11 @@ class FileShardReader implements ShardReader {
     this.handle ??= await this.open();
     if (!this.skipped) {
       this.skipped = true;
-      const skip = this.startAt.type === 'AFTER_SEQUENCE_NUMBER' ? Number(this.startAt.sequenceNumber)
-        : this.startAt.type === 'LATEST' ? Infinity : 0;
+      const at = this.startAt;
+      // Line n has the sequence number n: AFTER n skips n lines, AT n skips n - 1.
+      const skip = at.type === 'AFTER_SEQUENCE_NUMBER' ? Number(at.sequenceNumber)
+        : at.type === 'AT_SEQUENCE_NUMBER' ? Math.max(0, Number(at.sequenceNumber) - 1)
+          : at.type === 'LATEST' ? Infinity : 0;
       this.lineNo += await this.lines(skip, () => {});
     }
     const records: SourceRecord[] = [];

@@ -1,6 +1,6 @@
 /** Reads a Kinesis stream with ListShards, GetShardIterator and GetRecords. */
 import {
-  GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType,
+  GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisCborClient } from '../aws/kinesis-cbor-client.js';
 import { retry } from '../core/backoff.js';
@@ -84,8 +84,8 @@ class KinesisShardReader implements ShardReader {
     const input = {
       StreamName: this.options.stream,
       ShardId: this.shardId,
-      ShardIteratorType: at.type as ShardIteratorType,
-      StartingSequenceNumber: at.type === 'AFTER_SEQUENCE_NUMBER' ? at.sequenceNumber : undefined,
+      ShardIteratorType: at.type,
+      StartingSequenceNumber: at.type === 'AFTER_SEQUENCE_NUMBER' || at.type === 'AT_SEQUENCE_NUMBER' ? at.sequenceNumber : undefined,
       Timestamp: at.type === 'AT_TIMESTAMP' ? new Date(at.timestamp) : undefined,
     };
     const out = await this.withRetry('GetShardIterator', () => this.options.client.send(new GetShardIteratorCommand(input), { abortSignal: signal }), signal);

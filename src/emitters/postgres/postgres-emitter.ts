@@ -19,8 +19,10 @@ export interface PostgresEmitterOptions {
   connectionString: string;
   /**
    * The target table, optionally schema-qualified (`"analytics.clicks"`). It must have the columns
-   * `shard_id` (text) and `sequence_number` (text or numeric) with a primary key or unique
-   * constraint on exactly `(shard_id, sequence_number)`; `createTableSql` suggests one.
+   * `shard_id` (text) and `sequence_number` (text; numeric only for streams without KPL
+   * aggregates, as it holds `S.3` and `S.30`, two user records of one aggregate, equal) with a
+   * primary key or unique constraint on exactly `(shard_id, sequence_number)`; `createTableSql`
+   * suggests one.
    */
   table: string;
   /**
@@ -57,7 +59,8 @@ export function createTableSql(table: string, columns?: Record<string, string>):
   return [
     `CREATE TABLE IF NOT EXISTS ${quoteIdent(table)} (`,
     `  ${quoteIdent('shard_id')} text NOT NULL,`,
-    `  ${quoteIdent('sequence_number')} numeric NOT NULL,`,
+    // text, not numeric: the user records of a KPL aggregate are `S.0` .. `S.n`, and numeric holds `S.3` = `S.30`.
+    `  ${quoteIdent('sequence_number')} text NOT NULL,`,
     ...names.map((name) => `  ${quoteIdent(name)} ${type},`),
     `  PRIMARY KEY (${KEY_COLUMNS.map(quoteIdent).join(', ')})`,
     ');',
