@@ -250,7 +250,9 @@ export class ShardActor {
   private async replayBoundaries(): Promise<void> {
     const { boundaries, startAt, shardId, logger } = this.deps;
     if (!boundaries) return;
-    const after = startAt.type === 'AFTER_SEQUENCE_NUMBER' ? startAt.sequenceNumber : undefined;
+    // Where the checkpoint is: boundaries at or below it were met before it was written.
+    const after = startAt.type === 'AFTER_SEQUENCE_NUMBER' ? startAt.sequenceNumber
+      : startAt.type === 'AT_SEQUENCE_NUMBER' && startAt.subSequenceNumber !== undefined ? `${startAt.sequenceNumber}.${startAt.subSequenceNumber}` : undefined;
     const cuts = (await boundaries.read()).filter((c) => after === undefined || compareSequence(c, after) > 0);
     if (cuts.length === 0) return;
     this.buffer.replay(cuts);
