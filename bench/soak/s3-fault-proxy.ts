@@ -15,7 +15,11 @@ export interface S3FaultProxy {
   endpoint: string;
   /** Requests answered with an error, by fault. */
   failed: Map<S3Fault, number>;
-  /** Fails every request with `fault` for `ms` milliseconds (a later call replaces the fault). */
+  /**
+   * Fails every request with `fault` for `ms` milliseconds, and past them until one request has
+   * met it (a fault window in which the pipeline sent nothing, busy restarting on a loaded machine,
+   * would test nothing). A later call replaces the fault.
+   */
   failFor(fault: S3Fault, ms: number): void;
   close(): Promise<void>;
 }
@@ -25,10 +29,14 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   const failed = new Map<S3Fault, number>();
   let fault: S3Fault | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let timeUp = false;
+  let met = false;
   const server: Server = createServer((req, res) => {
     if (fault) {
       const a = ANSWERS[fault];
       failed.set(fault, (failed.get(fault) ?? 0) + 1);
+      met = true;
+      if (timeUp) fault = undefined;
       req.resume();
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${a.code}</Code><Message>${a.message}</Message></Error>`;
       res.writeHead(a.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), connection: 'close' });
@@ -51,8 +59,13 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
     failed,
     failFor(f, ms) {
       fault = f;
+      timeUp = false;
+      met = false;
       clearTimeout(timer);
-      timer = setTimeout(() => { fault = undefined; }, ms);
+      timer = setTimeout(() => {
+        timeUp = true;
+        if (met) fault = undefined;
+      }, ms);
     },
     close: () => new Promise((resolve) => {
       clearTimeout(timer);
