@@ -162,3 +162,12 @@ test('a batch is dated by its first record\'s arrival (not the cut time), NaN wh
   const unknown = buf.add('shardId-0', result(seqs(5, 2)));
   t.true(Number.isNaN(unknown[0].firstArrival));
 });
+
+test('replay: boundaries inside a KPL aggregate (`S.k`) cut after that user record, ordered by sub-sequence number', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 100, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  buf.replay(['100.10', '100.2']);
+  const s = ['99', '100.0', '100.1', '100.2', '100.3', '100.9', '100.10', '100.11', '101'];
+  t.deepEqual(ranges(buf.add('shardId-0', result(s))), [['99', '100.2', 4], ['100.3', '100.10', 3]]);
+  t.false(buf.replaying);
+  t.deepEqual(ranges([buf.flush('shardId-0')!]), [['100.11', '101', 2]]);
+});
