@@ -31,6 +31,13 @@ export interface Batch {
    * (then `createdAt` dates it).
    */
   firstArrival?: number;
+  /**
+   * With a key template that has per-record parts: the distinct partitions of the batch's records
+   * (values of those parts, encoded, joined with `|`) and the partition of each record (an index
+   * into `partitions`). The `s3` and `file` emitters write one object per partition.
+   */
+  partitions?: string[];
+  partitionOf?: Uint32Array;
 }
 
 /** The sequence number of record `i` of a batch. */
@@ -65,5 +72,6 @@ export function packSequenceNumbers(values: readonly string[]): { seqs: Uint8Arr
 export function batchTransferables(batch: Batch): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([batch.data.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer,
     batch.seqs.buffer as ArrayBuffer, batch.seqOffsets.buffer as ArrayBuffer]);
+  if (batch.partitionOf) out.add(batch.partitionOf.buffer as ArrayBuffer);
   return [...out].filter((b) => b.byteLength > 0);
 }
