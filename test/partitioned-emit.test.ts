@@ -28,7 +28,7 @@ test('file: a failed object fails the attempt; the retry writes every object aga
   await mkdir(blocked, { recursive: true });
   await writeFile(join(blocked, 'in-the-way'), 'x');
   const err = await t.throwsAsync(emitter.emit(batch()));
-  t.regex(err!.message, /^writing batch file .*t=b\/shardId-000000000000\/\d+-\d+ failed/);
+  t.regex(err.message, /^writing batch file .*t=b\/shardId-000000000000\/\d+-\d+ failed/);
   await rm(blocked, { recursive: true });
   const { location } = await emitter.emit(batch());
   t.is(location, `${join(dir, 't=a', 'shardId-000000000000', `${sq[0]}-${sq[5]}`)} (+2 more)`);
