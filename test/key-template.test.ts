@@ -56,6 +56,7 @@ test('defaults: the dated layout of today, "_unknown", and file takes the same o
   t.is(file.key, 'x/{field:a.b}/{shardId}/{firstSeq}');
   t.throws(() => resolveConfig({ ...base, emitter: { type: 'kinesis', stream: 'out', key: '{shardId}/{firstSeq}' } }, { baseDir: '/srv', env: {} }),
     { message: /^emitter\.key is not a known option/ });
+  t.like(t.throws(() => parseKeyTemplate('{x}')), { name: 'KeyTemplateProblem', code: 'KEY_TEMPLATE_INVALID', retriable: false });
   t.deepEqual(parseKeyTemplate('t={field:type}/{arrival:yyyy}/{shardId}-{firstSeq}').recordParts,
     [{ kind: 'field', path: ['type'] }, { kind: 'arrival', format: 'yyyy' }]);
 });

@@ -40,7 +40,7 @@ function keyOf(s: KeyScheme, shardId: string, firstSeq: string, lastSeq: string,
 }
 
 /** The records `indexes` of `batch` (ascending), as a batch of their own. */
-export function subBatch(batch: Batch, indexes: readonly number[]): Batch {
+function subBatch(batch: Batch, indexes: readonly number[]): Batch {
   const n = indexes.length;
   let bytes = 0;
   let seqBytes = 0;

@@ -4,6 +4,7 @@
  * every rule the config reports; rendering takes the record parts already encoded (see
  * `key-value.ts`), so a key is made of the template's safe literals and safe values only.
  */
+import { ConnectorError } from '../core/errors.js';
 
 /** A record's approximate arrival time formatted in UTC (`yyyy`, `MM`, `dd`, `HH`, `mm`, `ss`; anything else literal). */
 export interface ArrivalPart { kind: 'arrival'; format: string }
@@ -37,8 +38,16 @@ const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 /** The placeholders a template may use, as the messages list them. */
 export const KEY_PLACEHOLDERS = '{shardId}, {firstSeq}, {lastSeq}, {arrival:<format>}, {field:<dot.path>}';
 
-/** Thrown by {@link parseKeyTemplate}; `message` says what is wrong (the option's path is the caller's). */
-export class KeyTemplateProblem extends Error {}
+/**
+ * Thrown by {@link parseKeyTemplate} (code `KEY_TEMPLATE_INVALID`, not retriable); `message` says
+ * what is wrong, the option's path is the caller's to add (the config reports it as a ConfigError).
+ */
+export class KeyTemplateProblem extends ConnectorError {
+  constructor(message: string) {
+    super(message, { code: 'KEY_TEMPLATE_INVALID', retriable: false });
+    this.name = 'KeyTemplateProblem';
+  }
+}
 
 function placeholder(body: string, recordParts: RecordPart[]): TemplatePart {
   if (body === 'shardId' || body === 'firstSeq' || body === 'lastSeq') return { kind: body };
@@ -89,7 +98,7 @@ function tokenize(source: string): KeyTemplate {
   return { source, parts, recordParts };
 }
 
-/** The literal text of the template's segments, placeholders as `*` (for the segment rules). */
+/** The segment rules, on the template's literals with each placeholder standing as `*`. */
 function checkSegments(t: KeyTemplate): void {
   const shape = t.parts.map((p) => (p.kind === 'literal' ? p.text : '*')).join('');
   if (shape.startsWith('/')) throw new KeyTemplateProblem('must not begin with "/" (keys are relative to emitter.prefix)');
