@@ -26,9 +26,10 @@ export interface Batch {
   /** When the batch was cut, ms since the epoch. */
   createdAt: number;
   /**
-   * Approximate arrival time of the batch's first record, ms since the epoch: dates the object key,
-   * so a batch read again after a crash or a replay gets the same key. Absent or NaN when unknown
-   * (then `createdAt` dates it).
+   * Approximate arrival time of the batch's first record, ms since the epoch: dates the object key
+   * of a batch without partitions (`batchKey`: `s3-manifest`, `redshift*`), so a batch read again
+   * after a crash or a replay gets the same key. Absent or NaN when unknown (then `createdAt` dates
+   * it). With partitions, each record's own arrival is in its partition.
    */
   firstArrival?: number;
   /**
