@@ -32,6 +32,8 @@ test('emitter.key: every refusal names the option, the rule and the value', (t) 
     ['a\\b/{shardId}/{firstSeq}', 'emitter.key has the character "\\\\" outside a placeholder (literals may hold letters, digits and / _ . = -), got "a\\\\b/{shardId}/{firstSeq}"'],
     ['dt={arrival:yyyy MM}/{shardId}/{firstSeq}', 'emitter.key has an arrival format "yyyy MM" that is not a non-empty run of letters, digits and / _ . = -, got "dt={arrival:yyyy MM}/{shardId}/{firstSeq}"'],
     ['t={field:a..b}/{shardId}/{firstSeq}', 'emitter.key has a field path "a..b" that is not a dotted path such as "user.id", got "t={field:a..b}/{shardId}/{firstSeq}"'],
+    ['{arrival:yyyy/}/{shardId}/{firstSeq}', 'emitter.key must not have an empty segment ("//" or a trailing "/"), got "{arrival:yyyy/}/{shardId}/{firstSeq}"'],
+    ['{arrival:..}/{shardId}/{firstSeq}', 'emitter.key must not have a ".." segment, got "{arrival:..}/{shardId}/{firstSeq}"'],
     [42, 'emitter.key must be a string, got 42'],
   ];
   for (const [key, message] of cases) {

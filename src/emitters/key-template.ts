@@ -5,6 +5,7 @@
  * `key-value.ts`), so a key is made of the template's safe literals and safe values only.
  */
 import { ConnectorError } from '../core/errors.js';
+import { ArrivalFormatter } from './arrival-format.js';
 
 /** A record's approximate arrival time formatted in UTC (`yyyy`, `MM`, `dd`, `HH`, `mm`, `ss`; anything else literal). */
 export interface ArrivalPart { kind: 'arrival'; format: string }
@@ -98,9 +99,16 @@ function tokenize(source: string): KeyTemplate {
   return { source, parts, recordParts };
 }
 
-/** The segment rules, on the template's literals with each placeholder standing as `*`. */
+/**
+ * The segment rules, on the template's literals and arrival formats (whose tokens give digits, and
+ * whose other characters, `/` included, stay as they are), each other placeholder standing as `*`.
+ */
 function checkSegments(t: KeyTemplate): void {
-  const shape = t.parts.map((p) => (p.kind === 'literal' ? p.text : '*')).join('');
+  const shape = t.parts.map((p) => {
+    if (p.kind === 'literal') return p.text;
+    const part = p.kind === 'record' ? t.recordParts[p.index] : undefined;
+    return part?.kind === 'arrival' ? new ArrivalFormatter(part.format).format(0) : '*';
+  }).join('');
   if (shape.startsWith('/')) throw new KeyTemplateProblem('must not begin with "/" (keys are relative to emitter.prefix)');
   const segment = shape.split('/').find((s) => s === '' || s === '.' || s === '..');
   if (segment !== undefined) throw new KeyTemplateProblem(segment === '' ? 'must not have an empty segment ("//" or a trailing "/")' : `must not have a "${segment}" segment`);
