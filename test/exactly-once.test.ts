@@ -28,8 +28,9 @@ async function stored(f: Fleet): Promise<Stored> {
   const where = new Map<string, string[]>();
   for (const o of objects) {
     for (const line of o.lines) {
-      const { shard, seq } = JSON.parse(line) as { shard?: string; seq?: string };
+      const { shard, seq, kind } = JSON.parse(line) as { shard?: string; seq?: string; kind?: string };
       if (typeof shard !== 'string' || typeof seq !== 'string') throw new Error(`${o.key} holds a line without shard and seq: ${line}`);
+      if (kind !== undefined && !o.key.includes(`/kind=${kind}/`)) throw new Error(`${o.key} holds a record of kind ${kind}: ${line}`);
       const at = where.get(`${shard}/${seq}`) ?? [];
       at.push(o.key);
       where.set(`${shard}/${seq}`, at);
@@ -41,7 +42,7 @@ async function stored(f: Fleet): Promise<Stored> {
 }
 
 /** Starts a worker, lets it read for a random 0.3 to 1.8 s, SIGKILLs it; `kills` times, under load. Then a last one reads to the end. */
-async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: number) {
+async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: number, partitioned = false) {
   const stream = uniqueName(exactlyOnce ? 'eo' : 'alo');
   const f = await fleet(t, env, uniqueName('app'), stream, {
     lease: { durationMs: 1500, renewIntervalMs: 300 },
@@ -49,9 +50,11 @@ async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: 
     checkpointIntervalMs: 1000,
     extra: {
       // The transform adds each record's shard and sequence number to what is stored.
-      transform: { module: fixture('transform-tag.js'), threads: 1, windowRecords: 250 },
-      buffer: { maxRecords: MAX_RECORDS, maxBytes: 1 << 20, maxAgeMs: 150 },
-      emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true, exactlyOnce },
+      // Partitioned: records also get a `kind` (from their id), and objects are keyed by it.
+      transform: { module: fixture(partitioned ? 'transform-tag-kind.js' : 'transform-tag.js'), threads: 1, windowRecords: 250 },
+      buffer: { maxRecords: MAX_RECORDS, maxBytes: 1 << 20, maxAgeMs: 150, ...(partitioned ? { maxOpenPartitions: 2 } : {}) },
+      emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true, exactlyOnce,
+        ...(partitioned ? { key: 'kind={field:kind}/{shardId}/{firstSeq}-{lastSeq}' } : {}) },
     },
   });
   await createStream(env.kinesisClient, stream, 2);
@@ -92,4 +95,14 @@ test.serial('the same with exactlyOnce off: records are stored again under other
   t.deepEqual(v.missing.slice(0, 10), [], `${v.missing.length} records missing`);
   t.is(replays, 0, 'no journal without exactlyOnce');
   t.true(s.repeated.size > 0 && s.overlapping > 0, 'at-least-once objects overlap after SIGKILLs');
+});
+
+test.serial('with objects per partition ({field:kind}, maxOpenPartitions 2): SIGKILL 6 times, every record in exactly one object, that of its kind', async (t) => {
+  const { v, s, replays } = await killRepeatedly(t, true, 6, true);
+  t.log(`${v.produced} records produced, ${s.objects} objects (${s.short} short), ${replays} actor starts cut again at journaled boundaries`);
+  t.deepEqual(v.missing.slice(0, 10), [], `${v.missing.length} records missing`);
+  t.deepEqual([...v.behind], [], 'every checkpoint at its shard\'s last sequence number');
+  t.true(s.objects > 0);
+  t.deepEqual([...s.repeated].slice(0, 10), [], `${s.repeated.size} records stored more than once`);
+  t.is(s.overlapping, 0, 'no object holds a record another object holds');
 });
