@@ -11,6 +11,8 @@ import { S3Emitter } from '../src/emitters/s3/s3-emitter.js';
 import { OBJECT_WRITES_AT_ONCE } from '../src/emitters/batch-objects.js';
 import { makeBatch, seqs } from './helpers/emitter-batch.js';
 import { readObjects, startEnv, uniqueName, type Env } from './helpers/components.js';
+import { forward, readBody } from './helpers/http-forward.js';
+import { createServer } from 'node:http';
 
 let env: Env;
 test.before(async () => { env = await startEnv(); });
@@ -53,9 +55,37 @@ test('s3: one object per partition (gzipped here), the same keys when written ag
     [`${prefix}a/shardId-000000000000/${sq[0]}.gz`, 3], [`${prefix}b/shardId-000000000000/${sq[1]}.gz`, 2], [`${prefix}c/shardId-000000000000/${sq[3]}.gz`, 1]]);
 });
 
-test('s3: many partitions are all written (more than the objects written at once)', async (t) => {
+/** A proxy in front of S3 that holds each PUT for `delayMs` and counts how many are held at once. */
+async function countingProxy(t: import('ava').ExecutionContext, target: string, delayMs: number) {
+  const upstream = new URL(target);
+  const counts = { inFlight: 0, max: 0, puts: 0 };
+  const server = createServer((req, res) => {
+    const put = req.method === 'PUT';
+    if (put) {
+      counts.puts++;
+      counts.max = Math.max(counts.max, ++counts.inFlight);
+    }
+    readBody(req).then(async (body) => {
+      if (put) await new Promise((r) => setTimeout(r, delayMs));
+      const answer = await forward(upstream, req.method ?? 'GET', req.url ?? '/', req.headers, body);
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+    }).catch((err: unknown) => res.destroy(err as Error)).finally(() => {
+      if (put) counts.inFlight--;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  }));
+  return { endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`, counts };
+}
+
+test('s3: many partitions are all written, OBJECT_WRITES_AT_ONCE at a time', async (t) => {
   const prefix = `${uniqueName('partitioned-many')}/`;
-  const emitter = new S3Emitter({ client: createS3Client({ region: 'us-east-1', endpoint: env.s3.endpoint, forcePathStyle: true }),
+  const proxy = await countingProxy(t, env.s3.endpoint, 200);
+  const emitter = new S3Emitter({ client: createS3Client({ region: 'us-east-1', endpoint: proxy.endpoint, forcePathStyle: true }),
     bucket: env.bucket, prefix, key: 'p={field:t}/{shardId}-{firstSeq}-{lastSeq}' });
   t.teardown(() => emitter.close());
   const n = OBJECT_WRITES_AT_ONCE * 3 + 1;
@@ -63,6 +93,8 @@ test('s3: many partitions are all written (more than the objects written at once
   const lines = s.map((_, i) => JSON.stringify({ t: `v${i}` }));
   const { location } = await emitter.emit({ ...makeBatch(lines, s), partitions: lines.map((_, i) => `v${i}`), partitionOf: Uint32Array.from(s.map((_, i) => i)) });
   t.is(location, `s3://${env.bucket}/${prefix}p=v0/shardId-000000000000-${s[0]}-${s[0]} (+${n - 1} more)`);
+  t.is(proxy.counts.puts, n);
+  t.is(proxy.counts.max, OBJECT_WRITES_AT_ONCE, 'concurrent, and never more than the bound');
   const objects = await readObjects(env.s3Client, env.bucket, prefix);
   t.is(objects.length, n);
   t.true(objects.every((o) => o.lines.length === 1 && o.key.includes(`p=${(JSON.parse(o.lines[0]) as { t: string }).t}/`)));
