@@ -1,8 +1,10 @@
 // Question: what do exactly-once objects and Parquet cost end to end? The e2e pipeline run
 // (embedded Kinesis -> sample transform -> embedded S3, checkpoints) three ways over the same
 // stream, alternating within each repetition: NDJSON with `emitter.exactlyOnce` on (the default),
-// NDJSON with it off, and Parquet (exactly-once on). Records/s and CPU µs per record of the
-// pipeline process, and the ratios on/off and Parquet/NDJSON.
+// NDJSON with it off, Parquet (exactly-once on), and NDJSON with a partitioned key template
+// (`{field:device}` of the sample transform's records and `{arrival:yyyy-MM-dd}`: one object per
+// device and day of each batch). Records/s and CPU µs per record of the pipeline process, and the
+// ratios on/off, Parquet/NDJSON and partitioned/default keys.
 import { createStream } from '../src/aws/create-stream.js';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
 import { median, recordOf, runChild } from './common.js';
@@ -14,6 +16,7 @@ const VARIANTS = {
   exactlyOnce: ['--exactly-once', 'true', '--format', 'ndjson'],
   atLeastOnce: ['--exactly-once', 'false', '--format', 'ndjson'],
   parquet: ['--exactly-once', 'true', '--format', 'parquet'],
+  partitioned: ['--exactly-once', 'true', '--format', 'ndjson', '--key', 'clicks/device={field:device}/dt={arrival:yyyy-MM-dd}/{shardId}-{firstSeq}-{lastSeq}'],
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -26,7 +29,7 @@ export async function dataLake(records: number, reps: number, extra: string[] = 
     await createStream(kinesis, stream, 4);
     await putAll(kinesis, stream, records, (i) => ({ Data: recordOf('click', i), PartitionKey: `user-${i}` }), 1);
     const common = ['--records', String(records), '--stream', stream, '--kinesis', endpoints.kinesis, '--s3', endpoints.s3, '--bucket', endpoints.bucket];
-    const runs: Record<Variant, Run[]> = { exactlyOnce: [], atLeastOnce: [], parquet: [] };
+    const runs: Record<Variant, Run[]> = { exactlyOnce: [], atLeastOnce: [], parquet: [], partitioned: [] };
     for (let r = 0; r < reps; r++) {
       for (const v of Object.keys(VARIANTS) as Variant[]) {
         runs[v].push(await runChild<Run>('./e2e-pipeline-run.js', [...common, ...VARIANTS[v], '--prefix', `${v}-${r}/`, ...extra]));
@@ -37,13 +40,17 @@ export async function dataLake(records: number, reps: number, extra: string[] = 
     return {
       dataLake: {
         records,
-        exactlyOnceRps: rps('exactlyOnce'), atLeastOnceRps: rps('atLeastOnce'), parquetRps: rps('parquet'),
+        exactlyOnceRps: rps('exactlyOnce'), atLeastOnceRps: rps('atLeastOnce'), parquetRps: rps('parquet'), partitionedRps: rps('partitioned'),
         exactlyOnceCpuUsPerRecord: cpu('exactlyOnce'), atLeastOnceCpuUsPerRecord: cpu('atLeastOnce'), parquetCpuUsPerRecord: cpu('parquet'),
+        partitionedCpuUsPerRecord: cpu('partitioned'),
         exactlyOnceRpsRatio: rps('exactlyOnce') / rps('atLeastOnce'),
         exactlyOnceCpuRatio: cpu('exactlyOnce') / cpu('atLeastOnce'),
         parquetRpsRatio: rps('parquet') / rps('exactlyOnce'),
         parquetCpuRatio: cpu('parquet') / cpu('exactlyOnce'),
-        runs: { exactlyOnce: runs.exactlyOnce.map((x) => x.rps), atLeastOnce: runs.atLeastOnce.map((x) => x.rps), parquet: runs.parquet.map((x) => x.rps) },
+        partitionedRpsRatio: rps('partitioned') / rps('exactlyOnce'),
+        partitionedCpuRatio: cpu('partitioned') / cpu('exactlyOnce'),
+        runs: { exactlyOnce: runs.exactlyOnce.map((x) => x.rps), atLeastOnce: runs.atLeastOnce.map((x) => x.rps), parquet: runs.parquet.map((x) => x.rps),
+          partitioned: runs.partitioned.map((x) => x.rps) },
       },
     };
   } finally {

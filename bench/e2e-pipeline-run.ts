@@ -7,7 +7,7 @@
 // thread, from spawn). `startedSeconds`/`startedCpuSeconds` count from `start()` resolving instead.
 // `--protocol cbor|json` is passed on as `kinesis.protocol` only when given; `--exactly-once
 // true|false` as `emitter.exactlyOnce` (default: the emitter's default) and `--format ndjson|parquet`
-// as `emitter.format`; `--prefix` names the objects' prefix (default `pipeline/`).
+// as `emitter.format`; `--key` as `emitter.key`; `--prefix` names the objects' prefix (default `pipeline/`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ try {
       type: 's3', bucket: f.bucket, prefix: f.prefix ?? 'pipeline/', endpoint: f.s3, forcePathStyle: true,
       ...(f['exactly-once'] ? { exactlyOnce: f['exactly-once'] === 'true' } : {}),
       ...(f.format ? { format: f.format as 'ndjson' | 'parquet' } : {}),
+      ...(f.key ? { key: f.key } : {}),
     },
     deadLetter: { dir: join(dir, 'dead-letter') },
     reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000) },

@@ -79,7 +79,7 @@ if (runs('e2e')) {
   memoryFigures.e2ePeakRssMB = e.e2e.pipelinePeakRssMB;
 }
 if (runs('dataLake')) {
-  log(`dataLake (${sizes.e2e} records x ${reps}: exactly-once on, off, Parquet)`);
+  log(`dataLake (${sizes.e2e} records x ${reps}: exactly-once on, off, Parquet, partitioned keys)`);
   const d = await dataLake(sizes.e2e, reps, extra);
   result.dataLake = d.dataLake;
 }

@@ -22,15 +22,20 @@ interface Stored {
   repeated: Map<string, number>;
   /** Objects that share a record with another object. */
   overlapping: number;
+  /** Records in an object whose key names another `kind=` partition than theirs. */
+  misplaced: string[];
 }
 
 async function stored(f: Fleet): Promise<Stored> {
   const objects = await readObjects(env.s3Client, env.bucket, `${f.stream}/`);
   const where = new Map<string, string[]>();
+  const misplaced: string[] = [];
   for (const o of objects) {
     for (const line of o.lines) {
-      const { shard, seq } = JSON.parse(line) as { shard?: string; seq?: string };
+      const { shard, seq, kind } = JSON.parse(line) as { shard?: string; seq?: string; kind?: string };
       if (typeof shard !== 'string' || typeof seq !== 'string') throw new Error(`${o.key} holds a line without shard and seq: ${line}`);
+      const keyKind = /\/kind=([^/]+)\//.exec(o.key)?.[1];
+      if (keyKind !== undefined && keyKind !== kind) misplaced.push(`${shard}/${seq} (${kind}) in ${o.key}`);
       const at = where.get(`${shard}/${seq}`) ?? [];
       at.push(o.key);
       where.set(`${shard}/${seq}`, at);
@@ -38,7 +43,7 @@ async function stored(f: Fleet): Promise<Stored> {
   }
   const repeated = new Map([...where].filter(([, keys]) => keys.length > 1).map(([k, keys]) => [k, keys.length]));
   const overlapping = new Set([...where.values()].filter((keys) => keys.length > 1).flat()).size;
-  return { objects: objects.length, short: objects.filter((o) => o.lines.length < MAX_RECORDS).length, repeated, overlapping };
+  return { objects: objects.length, short: objects.filter((o) => o.lines.length < MAX_RECORDS).length, repeated, overlapping, misplaced };
 }
 
 async function objectCount(f: Fleet): Promise<number> {
@@ -53,7 +58,7 @@ async function objectCount(f: Fleet): Promise<number> {
 }
 
 /** Starts a worker, SIGKILLs it at a random moment after it stored something; `kills` times, under load. Then a last one reads to the end. */
-async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: number) {
+async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: number, partitioned = false) {
   const stream = uniqueName(exactlyOnce ? 'eo' : 'alo');
   const f = await fleet(t, env, uniqueName('app'), stream, {
     lease: { durationMs: 1500, renewIntervalMs: 300 },
@@ -61,9 +66,11 @@ async function killRepeatedly(t: ExecutionContext, exactlyOnce: boolean, kills: 
     checkpointIntervalMs: 1000,
     extra: {
       // The transform adds each record's shard and sequence number to what is stored.
-      transform: { module: fixture('transform-tag.js'), threads: 1, windowRecords: 250 },
-      buffer: { maxRecords: MAX_RECORDS, maxBytes: 1 << 20, maxAgeMs: 150 },
-      emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true, exactlyOnce },
+      // Partitioned: records also get a `kind` (from their id), and objects are keyed by it.
+      transform: { module: fixture(partitioned ? 'transform-tag-kind.js' : 'transform-tag.js'), threads: 1, windowRecords: 250 },
+      buffer: { maxRecords: MAX_RECORDS, maxBytes: 1 << 20, maxAgeMs: 150, ...(partitioned ? { maxOpenPartitions: 2 } : {}) },
+      emitter: { type: 's3', bucket: env.bucket, prefix: `${stream}/`, endpoint: env.s3.endpoint, forcePathStyle: true, exactlyOnce,
+        ...(partitioned ? { key: 'kind={field:kind}/{shardId}/{firstSeq}-{lastSeq}' } : {}) },
     },
   });
   await createStream(env.kinesisClient, stream, 2);
@@ -107,4 +114,15 @@ test.serial('the same with exactlyOnce off (5 kills): records are stored again u
   t.deepEqual(v.missing.slice(0, 10), [], `${v.missing.length} records missing`);
   t.is(replays, 0, 'no journal without exactlyOnce');
   t.true(s.repeated.size > 0 && s.overlapping > 0, 'at-least-once objects overlap after SIGKILLs');
+});
+
+test.serial('with objects per partition ({field:kind}, maxOpenPartitions 2): SIGKILL 6 times, every record in exactly one object, that of its kind', async (t) => {
+  const { v, s, replays } = await killRepeatedly(t, true, 6, true);
+  t.log(`${v.produced} records produced, ${s.objects} objects (${s.short} short), ${replays} actor starts cut again at journaled boundaries`);
+  t.deepEqual(v.missing.slice(0, 10), [], `${v.missing.length} records missing`);
+  t.deepEqual([...v.behind], [], 'every checkpoint at its shard\'s last sequence number');
+  t.true(s.objects > 0);
+  t.deepEqual(s.misplaced.slice(0, 10), [], `${s.misplaced.length} records in an object of another kind`);
+  t.deepEqual([...s.repeated].slice(0, 10), [], `${s.repeated.size} records stored more than once`);
+  t.is(s.overlapping, 0, 'no object holds a record another object holds');
 });

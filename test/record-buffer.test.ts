@@ -171,3 +171,49 @@ test('replay: boundaries inside a KPL aggregate (`S.k`) cut after that user reco
   t.false(buf.replaying);
   t.deepEqual(ranges([buf.flush('shardId-0')!]), [['100.11', '101', 2]]);
 });
+
+/** A result whose kept output j has partition `parts[j]` (window dictionary in order of first appearance). */
+function partitioned(seqList: string[], parts: string[], kept = seqList.map((_, i) => i)) {
+  const partitions = [...new Set(parts)];
+  return { ...result(seqList, kept), partitions, partitionOf: Uint32Array.from(parts.map((p) => partitions.indexOf(p))) };
+}
+
+/** Each batch's records with their partition values. */
+const byPartition = (batches: Array<{ data: Uint8Array; offsets: Uint32Array; partitions?: string[]; partitionOf?: Uint32Array }>) =>
+  batches.map((b) => text(b).trimEnd().split('\n').map((line, i) => `${line}:${b.partitions![b.partitionOf![i]]}`));
+
+test('maxOpenPartitions: the batch is cut before a record that opens one partition too many, the same way every time', (t) => {
+  const s = seqs(1, 9);
+  const parts = ['a', 'b', 'a', 'c', 'b', 'a', 'c', 'd', 'd'];
+  const run = () => {
+    const buf = new RecordBuffer({ maxRecords: 100, maxBytes: 1 << 20, maxAgeMs: 60_000, maxOpenPartitions: 2 });
+    const cut = buf.add('shardId-0', partitioned(s, parts));
+    return [...cut, buf.flush('shardId-0')!];
+  };
+  const batches = run();
+  t.deepEqual(batches.map((b) => [b.firstSeq, b.lastSeq, b.count]), [['1', '3', 3], ['4', '5', 2], ['6', '7', 2], ['8', '9', 2]]);
+  t.deepEqual(byPartition(batches), [['r1:a', 'r2:b', 'r3:a'], ['r4:c', 'r5:b'], ['r6:a', 'r7:c'], ['r8:d', 'r9:d']]);
+  t.true(batches.every((b) => b.partitions!.length <= 2));
+  t.deepEqual(run().map((b) => [b.firstSeq, b.lastSeq, b.partitions]), batches.map((b) => [b.firstSeq, b.lastSeq, b.partitions]), 'deterministic');
+});
+
+test('partitions are re-based onto each batch\'s own dictionary across windows; filtered records count in the range only', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 100, maxBytes: 1 << 20, maxAgeMs: 60_000 });
+  t.deepEqual(buf.add('shardId-0', partitioned(seqs(1, 4), ['x', 'y', 'x'], [0, 2, 3])), []);
+  t.deepEqual(buf.add('shardId-0', partitioned(seqs(5, 3), ['z', 'y', 'x'])), []);
+  const batch = buf.flush('shardId-0')!;
+  t.deepEqual([batch.firstSeq, batch.lastSeq, batch.count], ['1', '7', 6]);
+  t.deepEqual(batch.partitions, ['x', 'y', 'z']);
+  t.deepEqual([...batch.partitionOf!], [0, 1, 0, 2, 1, 0]);
+  t.deepEqual(byPartition([batch]), [['r1:x', 'r3:y', 'r4:x', 'r5:z', 'r6:y', 'r7:x']]);
+  const next = buf.add('shardId-0', partitioned(seqs(8, 1), ['y']));
+  t.deepEqual(next, []);
+  t.deepEqual(buf.flush('shardId-0')!.partitions, ['y'], 'a new batch starts a new dictionary');
+});
+
+test('without partitions, batches carry none', (t) => {
+  const buf = new RecordBuffer({ maxRecords: 2, maxBytes: 1 << 20, maxAgeMs: 60_000, maxOpenPartitions: 1 });
+  const [batch] = buf.add('shardId-0', result(seqs(1, 2)));
+  t.is(batch.partitions, undefined);
+  t.is(batch.partitionOf, undefined);
+});

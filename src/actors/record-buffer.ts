@@ -2,16 +2,20 @@
  * The Buffer of the original: collects transformed records of one shard and cuts a batch when
  * `maxRecords` or `maxBytes` would be crossed (exactly: a batch never holds more than `maxRecords`
  * records, nor more than `maxBytes` bytes unless one record alone is larger), or when `maxAgeMs`
- * has passed since its first record, whichever comes first.
+ * has passed since its first record, whichever comes first. With partitions (a key template with
+ * per-record parts), it also cuts before a record that would open partition `maxOpenPartitions + 1`
+ * of the batch: a cut that falls in the same place again, like one on count.
  *
  * A batch covers a contiguous range of the shard's sequence numbers, `firstSeq..lastSeq`,
  * including records that were filtered out or dead-lettered, so checkpointing `lastSeq` after the
  * batch is stored skips nothing that was not handled. Sequence numbers stay packed as the window
  * carried them; a cut copies the kept records' bytes and decodes only `firstSeq` and `lastSeq`.
  */
+import { DEFAULTS } from '../config/defaults.js';
 import type { Batch } from '../core/batch.js';
 import { sequenceNumberOf, type TransformResult, type WindowKeys } from '../core/records.js';
 import { compareSequence } from '../core/sequence.js';
+import { BatchPartitions } from './batch-partitions.js';
 
 export interface BufferLimits {
   /** @defaultValue 500 */
@@ -20,10 +24,15 @@ export interface BufferLimits {
   maxBytes: number;
   /** @defaultValue 1000 */
   maxAgeMs: number;
+  /**
+   * Cut before a record whose partition (see `Batch.partitions`) would be one more than this in
+   * the batch. @defaultValue 500
+   */
+  maxOpenPartitions?: number;
 }
 
 /** What the buffer needs of a transformed window. */
-export type BufferInput = Pick<TransformResult, 'data' | 'offsets' | 'keptIndex' | 'keys' | 'keyOffsets' | 'arrivals'>;
+export type BufferInput = Pick<TransformResult, 'data' | 'offsets' | 'keptIndex' | 'keys' | 'keyOffsets' | 'arrivals' | 'partitions' | 'partitionOf'>;
 
 /** A run of kept records of one window that belong to the pending batch. */
 interface Segment {
@@ -56,8 +65,11 @@ export class RecordBuffer {
   private startedAt = 0;
   /** Boundaries to cut at again (see `replay`), ascending; the next one first. */
   private forced: string[] = [];
+  private readonly partitions: BatchPartitions;
 
-  constructor(private readonly limits: BufferLimits, private readonly now: () => number = Date.now) {}
+  constructor(private readonly limits: BufferLimits, private readonly now: () => number = Date.now) {
+    this.partitions = new BatchPartitions(limits.maxOpenPartitions ?? DEFAULTS.buffer.maxOpenPartitions);
+  }
 
   /**
    * Boundaries an earlier actor cut by age or at a stop (journaled before their batches were
@@ -109,7 +121,8 @@ export class RecordBuffer {
     const cut: Batch[] = [];
     const data = new Uint8Array(result.data);
     const keys = new Uint8Array(result.keys);
-    const { offsets, keptIndex, keyOffsets } = result;
+    const { offsets, keptIndex, keyOffsets, partitionOf } = result;
+    this.partitions.startWindow(result.partitions);
     const records = keyOffsets.length >> 1;
     const kept = keptIndex.length;
     let j = 0;
@@ -127,13 +140,15 @@ export class RecordBuffer {
       if (this.first === null) this.begin(result, i);
       if (j < kept && keptIndex[j] === i) {
         const len = offsets[j + 1] - offsets[j];
-        if (this.count > 0 && this.bytes + len > this.limits.maxBytes) {
+        const partition = partitionOf?.[j] ?? 0;
+        if (this.count > 0 && (this.bytes + len > this.limits.maxBytes || this.partitions.wouldOverflow(partition))) {
           closeSegment(j);
           cut.push(this.cut(shardId));
           this.begin(result, i);
         }
         this.count++;
         this.bytes += len;
+        this.partitions.add(partition);
         this.seqBytes += keyOffsets[2 * i + 1] - keyOffsets[2 * i];
         j++;
         if (this.count >= this.limits.maxRecords) {
@@ -211,7 +226,7 @@ export class RecordBuffer {
     const last = this.last!;
     const batch: Batch = {
       shardId, firstSeq: sequenceNumberOf(first.keys, first.index), lastSeq: sequenceNumberOf(last.keys, last.index), count,
-      data, offsets, seqs, seqOffsets, createdAt: this.now(), firstArrival: first.keys.arrivals[first.index],
+      data, offsets, seqs, seqOffsets, createdAt: this.now(), firstArrival: first.keys.arrivals[first.index], ...this.partitions.take(),
     };
     this.segments = [];
     this.count = 0;

@@ -9,6 +9,7 @@ import { connect, serve, transfer } from '../threads/rpc.js';
 import { windowTransferables } from '../transform/record-window.js';
 import { createDeadLetterSink } from './create-dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
+import { windowPartitioning } from './window-partitioning.js';
 
 /** How often the actors' stats are looked at; they are posted only when they changed. */
 const STATS_INTERVAL_MS = 100;
@@ -76,15 +77,19 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
 
 /**
  * The relay, with each window told how to frame untransformed records when there is no transform
- * module and a framing is in force (`transform.rawFraming`, resolved for the emitter's type);
+ * module and a framing is in force (`transform.rawFraming`, resolved for the emitter's type), and
+ * the per-record parts of the key template when it has any (see `window-partitioning.ts`);
  * otherwise the relay as it is.
  */
 function framedTransform(relay: TransformApi, config: ResolvedConfig): TransformApi {
   const { module, rawFraming } = config.transform;
-  if (module !== undefined || rawFraming === undefined) return relay;
+  const partitioning = windowPartitioning(config.emitter);
+  const framing = module !== undefined || rawFraming === undefined ? {} : { rawFraming };
+  if (partitioning === undefined && framing.rawFraming === undefined) return relay;
+  const extra = { ...framing, ...(partitioning === undefined ? {} : { partitioning }) };
   return {
     run: (window) => {
-      const framed = { ...window, rawFraming };
+      const framed = { ...window, ...extra };
       return relay.run(transfer(framed, windowTransferables(framed)));
     },
   };

@@ -6,7 +6,7 @@ export const DEFAULTS = {
   startPosition: 'TRIM_HORIZON',
   checkpoint: { file: './checkpoints.json', intervalMs: 1000 },
   transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines' },
-  buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000 },
+  buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000, maxOpenPartitions: 500 },
   emitter: { type: 'file', dir: './output', prefix: '', gzip: false, threads: 1, exactlyOnce: true },
   deadLetter: { dir: './dead-letter' },
   reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 1000, maxBytesInFlight: 32 * 1024 * 1024, deaggregate: true },

@@ -99,6 +99,11 @@ export const bufferSection = section({
   maxBytes: integer().default(DEFAULTS.buffer.maxBytes),
   /** Flush this long after a batch's first record arrived. @defaultValue 1000 */
   maxAgeMs: integer().default(DEFAULTS.buffer.maxAgeMs),
+  /**
+   * With an `emitter.key` template that has per-record parts: cut a batch before a record that
+   * would open one partition (one object) more than this. @defaultValue 500
+   */
+  maxOpenPartitions: integer().default(DEFAULTS.buffer.maxOpenPartitions),
 });
 
 /** Dead letters go to files under `dir`, or to objects in S3 with `s3`; not both. */

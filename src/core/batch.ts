@@ -26,11 +26,19 @@ export interface Batch {
   /** When the batch was cut, ms since the epoch. */
   createdAt: number;
   /**
-   * Approximate arrival time of the batch's first record, ms since the epoch: dates the object key,
-   * so a batch read again after a crash or a replay gets the same key. Absent or NaN when unknown
-   * (then `createdAt` dates it).
+   * Approximate arrival time of the batch's first record, ms since the epoch: dates the object key
+   * of a batch without partitions (`batchKey`: `s3-manifest`, `redshift*`), so a batch read again
+   * after a crash or a replay gets the same key. Absent or NaN when unknown (then `createdAt` dates
+   * it). With partitions, each record's own arrival is in its partition.
    */
   firstArrival?: number;
+  /**
+   * With a key template that has per-record parts: the distinct partitions of the batch's records
+   * (values of those parts, encoded, joined with `|`) and the partition of each record (an index
+   * into `partitions`). The `s3` and `file` emitters write one object per partition.
+   */
+  partitions?: string[];
+  partitionOf?: Uint32Array;
 }
 
 /** The sequence number of record `i` of a batch. */
@@ -65,6 +73,7 @@ export function packSequenceNumbers(values: readonly string[]): { seqs: Uint8Arr
 export function batchTransferables(batch: Batch): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([batch.data.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer,
     batch.seqs.buffer as ArrayBuffer, batch.seqOffsets.buffer as ArrayBuffer]);
+  if (batch.partitionOf) out.add(batch.partitionOf.buffer as ArrayBuffer);
   return [...out].filter((b) => b.byteLength > 0);
 }
 

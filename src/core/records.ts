@@ -3,6 +3,7 @@
  * window of records packed for the transform pool and the pool's answer. They describe data, not
  * messages: sources, the transform runner and the buffer use them without knowing about threads.
  */
+import type { RecordPart } from '../emitters/key-template.js';
 import type { RawFraming } from '../transform/raw-framing.js';
 
 /** Where a shard actor starts reading. */
@@ -51,6 +52,19 @@ export interface RecordWindow extends WindowKeys {
    * emitters that store lines, absent where records pass as they are. Ignored by a transform module.
    */
   rawFraming?: RawFraming;
+  /**
+   * The per-record parts of the emitter's key template (`{field:…}`, `{arrival:…}`), set by the
+   * shard host like `rawFraming` when the template has any: the pool then gives each kept output
+   * its partition (see `TransformResult.partitions`).
+   */
+  partitioning?: Partitioning;
+}
+
+/** What the pool needs to compute each output's partition. */
+export interface Partitioning {
+  parts: RecordPart[];
+  /** The value of a field that is missing, empty or not a scalar (`emitter.keyFieldDefault`). */
+  fieldDefault: string;
 }
 
 /** A record whose transform threw: kept whole so the dead-letter sink can store it. */
@@ -74,6 +88,12 @@ export interface TransformResult extends WindowKeys {
   keptIndex: Uint32Array;
   filtered: number;
   failures: TransformFailure[];
+  /**
+   * With `partitioning`: the distinct partition values of the kept outputs (the per-record parts
+   * rendered, encoded and joined with `|`), and the index into them of each kept output.
+   */
+  partitions?: string[];
+  partitionOf?: Uint32Array;
 }
 
 /** Record i's sequence number in packed window keys. */

@@ -4,7 +4,7 @@ import type { Emitter } from './emitter.js';
 import type { ResolvedS3EmitterConfig } from './s3/s3-options.js';
 import type { S3TargetOptions } from './s3/s3-target-options.js';
 
-type ResolvedS3Target = Omit<ResolvedS3EmitterConfig, 'type' | 'threads' | 'format' | 'parquet' | 'exactlyOnce'>;
+type ResolvedS3Target = Omit<ResolvedS3EmitterConfig, 'type' | 'threads' | 'format' | 'parquet' | 'exactlyOnce' | 'key' | 'keyFieldDefault'>;
 
 async function s3Options(c: ResolvedS3Target): Promise<S3TargetOptions> {
   const { createS3Client } = await import('../aws/s3-client.js');
@@ -19,7 +19,7 @@ export async function createEmitter(config: ResolvedConfig): Promise<Emitter> {
   switch (e.type) {
     case 's3': {
       const { S3Emitter } = await import('./s3/s3-emitter.js');
-      return new S3Emitter({ ...await s3Options(e), format: e.format, parquet: e.parquet });
+      return new S3Emitter({ ...await s3Options(e), format: e.format, parquet: e.parquet, key: e.key, keyFieldDefault: e.keyFieldDefault });
     }
     case 's3-manifest': {
       const { S3ManifestEmitter } = await import('./s3/s3-manifest-emitter.js');
@@ -54,7 +54,7 @@ export async function createEmitter(config: ResolvedConfig): Promise<Emitter> {
     }
     case 'file': {
       const { FileEmitter } = await import('./file/file-emitter.js');
-      return new FileEmitter({ dir: e.dir, prefix: e.prefix, gzip: e.gzip, format: e.format, parquet: e.parquet });
+      return new FileEmitter({ dir: e.dir, prefix: e.prefix, gzip: e.gzip, format: e.format, parquet: e.parquet, key: e.key, keyFieldDefault: e.keyFieldDefault });
     }
     case 'discard': {
       const { DiscardEmitter } = await import('./discard/discard-emitter.js');

@@ -28,7 +28,29 @@ export function mergeHalves(left: TransformResult, right: TransformResult, split
     keys: keys.keys,
     keyOffsets: keys.keyOffsets,
     arrivals: keys.arrivals,
+    ...mergePartitions(left, right),
   };
+}
+
+/** One dictionary of partitions for both halves: the left's as it is, the right's values added once, its indexes mapped. */
+function mergePartitions(left: TransformResult, right: TransformResult): Pick<TransformResult, 'partitions' | 'partitionOf'> {
+  if (left.partitions === undefined && right.partitions === undefined) return {};
+  const partitions = [...left.partitions ?? []];
+  const index = new Map(partitions.map((v, i) => [v, i]));
+  const remap = (right.partitions ?? []).map((v) => {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = partitions.push(v) - 1;
+      index.set(v, i);
+    }
+    return i;
+  });
+  const leftOf = left.partitionOf ?? new Uint32Array(0);
+  const rightOf = right.partitionOf ?? new Uint32Array(0);
+  const partitionOf = new Uint32Array(leftOf.length + rightOf.length);
+  partitionOf.set(leftOf, 0);
+  for (let j = 0; j < rightOf.length; j++) partitionOf[leftOf.length + j] = remap[rightOf[j]];
+  return { partitions, partitionOf };
 }
 
 /** The result for a one-record window whose record stopped or killed its thread: that record failed. */
@@ -43,5 +65,6 @@ export function isolatedFailure(w: RecordWindow, error: Error): TransformResult 
     keys: w.keys,
     keyOffsets: w.keyOffsets,
     arrivals: w.arrivals,
+    ...(w.partitioning === undefined ? {} : { partitions: [], partitionOf: new Uint32Array(0) }),
   };
 }

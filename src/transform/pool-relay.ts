@@ -105,7 +105,7 @@ export function serveTransformRelay(pool: Piscina, port: MessagePort, timeoutMs:
       const startedAt = performance.now();
       const r = await relay.run(window);
       observe?.(window.shardId, (performance.now() - startedAt) / 1000);
-      return transfer(r, movable([r.data, r.offsets.buffer, r.keptIndex.buffer, r.keys, r.keyOffsets.buffer, r.arrivals.buffer]));
+      return transfer(r, movable([r.data, r.offsets.buffer, r.keptIndex.buffer, r.keys, r.keyOffsets.buffer, r.arrivals.buffer, ...(r.partitionOf ? [r.partitionOf.buffer] : [])]));
     },
   };
   serve(api, port);

@@ -56,6 +56,7 @@ export function sliceWindow(w: RecordWindow, from: number, to: number): RecordWi
     arrivals: w.arrivals.slice(from, to),
     // How untransformed records are written travels with every slice of the window.
     ...(w.rawFraming === undefined ? {} : { rawFraming: w.rawFraming }),
+    ...(w.partitioning === undefined ? {} : { partitioning: w.partitioning }),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Runs the transform module over whole windows inside a pool thread. */
 import type { RecordWindow, TransformFailure, TransformResult } from '../core/records.js';
 import { frameRaw } from './raw-framing.js';
+import { parseRawRecord, PartitionBuilder } from './record-partitions.js';
 import { loadTransformModule, type RecordMeta, type TransformModule } from './transform-module.js';
 
 const NEWLINE = 0x0a;
@@ -107,6 +108,7 @@ export class TransformRunner {
     const input = Buffer.from(w.data);
     const keys = Buffer.from(w.keys);
     const out = new OutputWriter(w.data.byteLength + n);
+    const partitions = w.partitioning && new PartitionBuilder(w.partitioning, w.arrivals);
     const kept: number[] = [];
     const failures: TransformFailure[] = [];
     let filtered = 0;
@@ -124,27 +126,36 @@ export class TransformRunner {
             continue;
           }
         }
+        // The partition comes from the model, before fromRecord may change it.
+        const partition = partitions?.indexOf(model, i) ?? 0;
         let encoded = mod.fromRecord(model, meta);
         if (isThenable(encoded)) encoded = await encoded;
         out.write(encoded);
         kept.push(i);
+        partitions?.keep(partition);
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         failures.push({ index: i, dataBase64: data.toString('base64'), error: { name: e.name, message: e.message, stack: e.stack } });
       }
     }
     const { data, offsets } = out.finish();
-    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures, keys: w.keys, keyOffsets: w.keyOffsets, arrivals: w.arrivals };
+    return { data, offsets, keptIndex: Uint32Array.from(kept), filtered, failures, keys: w.keys, keyOffsets: w.keyOffsets, arrivals: w.arrivals,
+      ...partitions?.finish() };
   }
 }
-
 
 /** Every record of the window, framed as the window says: nothing is filtered and nothing fails. */
 function passThrough(w: RecordWindow): TransformResult {
   const n = w.offsets.length - 1;
   const input = Buffer.from(w.data);
   const out = new OutputWriter(w.rawFraming === 'base64' ? Math.ceil(w.data.byteLength * 4 / 3) + 4 * n : w.data.byteLength + n);
-  for (let i = 0; i < n; i++) out.writeRaw(input.subarray(w.offsets[i], w.offsets[i + 1]), w.rawFraming);
+  const partitions = w.partitioning && new PartitionBuilder(w.partitioning, w.arrivals);
+  for (let i = 0; i < n; i++) {
+    const data = input.subarray(w.offsets[i], w.offsets[i + 1]);
+    out.writeRaw(data, w.rawFraming);
+    if (partitions) partitions.keep(partitions.indexOf(partitions.readsRecord ? parseRawRecord(data) : undefined, i));
+  }
   const { data, offsets } = out.finish();
-  return { data, offsets, keptIndex: Uint32Array.from({ length: n }, (_, i) => i), filtered: 0, failures: [], keys: w.keys, keyOffsets: w.keyOffsets, arrivals: w.arrivals };
+  return { data, offsets, keptIndex: Uint32Array.from({ length: n }, (_, i) => i), filtered: 0, failures: [], keys: w.keys, keyOffsets: w.keyOffsets, arrivals: w.arrivals,
+    ...partitions?.finish() };
 }

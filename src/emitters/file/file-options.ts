@@ -6,6 +6,7 @@ import type { OptionsContext } from '../../config/options-context.js';
 import { flag, inFolder, keyPrefix, text } from '../../config/rules.js';
 import { formatRule, outputFormatShape } from '../parquet/parquet-options.js';
 import { exactlyOnceShape } from '../../config/exactly-once.js';
+import { keyTemplateShape } from '../../config/key-template-options.js';
 
 export function fileEmitterSchema(context: OptionsContext) {
   return emitterVariant('file', {
@@ -15,6 +16,7 @@ export function fileEmitterSchema(context: OptionsContext) {
     prefix: keyPrefix().default(DEFAULTS.emitter.prefix),
     /** Gzip each file and append ".gz" to its name. @defaultValue false */
     gzip: flag().default(DEFAULTS.emitter.gzip),
+    ...keyTemplateShape(),
     ...outputFormatShape(),
     ...exactlyOnceShape(),
   }).check(formatRule);
