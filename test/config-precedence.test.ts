@@ -15,7 +15,7 @@ const cases: Array<[string, Record<string, unknown>, Record<string, string>, str
   ['a section\'s unknown key before its bad values', { buffer: { maxRecords: 0, maxRecord: 5 } }, {}, 'buffer.maxRecord is not a known option'],
   ['a deeper unknown key after an earlier section\'s bad value', { kinesis: { maxAttempts: 0 }, buffer: { maxRecord: 5 } }, {}, 'kinesis.maxAttempts'],
   ['a key no emitter knows before a bad type', { emitter: { type: 'ftp', foo: 1 } }, {},
-    'emitter.foo is not a known option (known: type, threads, bucket, prefix, gzip, region, endpoint, forcePathStyle, format, parquet, exactlyOnce, manifestStream, url, columns, iamRole, accessKeyId, secretAccessKey, table, fileTable, dataTable, copyMandatory, stream, partitionKey, dir)'],
+    'emitter.foo is not a known option (known: type, threads, bucket, prefix, gzip, region, endpoint, forcePathStyle, key, keyFieldDefault, format, parquet, exactlyOnce, manifestStream, url, columns, iamRole, accessKeyId, secretAccessKey, table, fileTable, dataTable, copyMandatory, stream, partitionKey, dir)'],
   ['a key of another emitter before the type\'s own problems', { emitter: { type: 'kinesis', stream: 'no spaces', bucket: 'b' } }, {},
     'emitter.bucket is not a known option (known: type, threads, stream, region, endpoint, partitionKey)'],
   ['emitter options in the order they are checked', { emitter: { type: 's3', bucket: 'Bad_Bucket', prefix: '/x', endpoint: 'ftp://x' } }, {}, 'emitter.bucket'],
