@@ -1,5 +1,5 @@
 // Question: what do exactly-once objects and Parquet cost end to end? The e2e pipeline run
-// (embedded Kinesis -> sample transform -> embedded S3, checkpoints) three ways over the same
+// (embedded Kinesis -> sample transform -> embedded S3, checkpoints) four ways over the same
 // stream, each repetition starting with the next variant in turn: NDJSON with `emitter.exactlyOnce` on (the default),
 // NDJSON with it off, Parquet (exactly-once on), and NDJSON with a partitioned key template
 // (`{field:device}` of the sample transform's records and `{arrival:yyyy-MM-dd}`: one object per
