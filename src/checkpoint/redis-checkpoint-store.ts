@@ -13,8 +13,10 @@ import { SHARD_END, checkCheckpointValue, compareSequence } from '../core/sequen
 import { redactUrl } from '../config/url-rules.js';
 import { checkRedis } from './check-redis.js';
 
-const SET_SCRIPT = readFileSync(new URL('./checkpoint-set.lua', import.meta.url), 'utf8');
-const CUT_SCRIPT = readFileSync(new URL('./cut-journal-add.lua', import.meta.url), 'utf8');
+/** A checkpoint script, after the prelude the checkpoint scripts share (Redis scripts cannot include one another). */
+const script = (name: string) => ['checkpoint-prelude', name].map((f) => readFileSync(new URL(`./${f}.lua`, import.meta.url), 'utf8')).join('\n');
+const SET_SCRIPT = script('checkpoint-set');
+const CUT_SCRIPT = script('cut-journal-add');
 
 export interface RedisCheckpointStoreOptions {
   app: string;
