@@ -7,7 +7,7 @@
 // ratios on/off, Parquet/NDJSON and partitioned/default keys.
 import { createStream } from '../src/aws/create-stream.js';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
-import { median, recordOf, runChild } from './common.js';
+import { median, prepareInput, recordOf, runChild } from './common.js';
 import { putAll, startServers } from './emulator-process.js';
 
 interface Run { records: number; seconds: number; rps: number; cpuSeconds: number; peakRssMB: number }
@@ -20,7 +20,34 @@ const VARIANTS = {
 } as const;
 type Variant = keyof typeof VARIANTS;
 
-export async function dataLake(records: number, reps: number, extra: string[] = []) {
+interface IdentityRun { records: number; rps: number; cpuUsPerRecord: number }
+
+/**
+ * The framework's own cost with exactly-once on and off: identity transform, 100-byte records from
+ * replay files (4 shards), into the `file` emitter (each batch a file, fsynced), alternating which
+ * runs first.
+ */
+async function identityPair(records: number, reps: number) {
+  const input = await prepareInput('bytes100', records);
+  const runs = { on: [] as IdentityRun[], off: [] as IdentityRun[] };
+  for (let r = 0; r < reps; r++) {
+    const order: Array<'on' | 'off'> = r % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+    for (const v of order) {
+      runs[v].push(await runChild<IdentityRun>('./pipeline-run.js', ['--records', String(records), '--transform', 'identity', '--input', input,
+        '--shards', '4', '--emitter', 'file', '--exactly-once', String(v === 'on')]));
+    }
+  }
+  const rps = (v: 'on' | 'off') => median(runs[v].map((x) => x.rps));
+  const cpu = (v: 'on' | 'off') => median(runs[v].map((x) => x.cpuUsPerRecord));
+  return {
+    identityRecords: records,
+    identityExactlyOnceRps: rps('on'), identityAtLeastOnceRps: rps('off'),
+    identityExactlyOnceCpuUsPerRecord: cpu('on'), identityAtLeastOnceCpuUsPerRecord: cpu('off'),
+    identityExactlyOnceRpsRatio: rps('on') / rps('off'), identityExactlyOnceCpuRatio: cpu('on') / cpu('off'),
+  };
+}
+
+export async function dataLake(records: number, reps: number, extra: string[] = [], identityRecords = records) {
   const servers = await startServers();
   const { endpoints } = servers;
   const kinesis = createKinesisClient({ region: 'us-east-1', endpoint: endpoints.kinesis });
@@ -53,6 +80,7 @@ export async function dataLake(records: number, reps: number, extra: string[] = 
         partitionedCpuRatio: cpu('partitioned') / cpu('exactlyOnce'),
         runs: { exactlyOnce: runs.exactlyOnce.map((x) => x.rps), atLeastOnce: runs.atLeastOnce.map((x) => x.rps), parquet: runs.parquet.map((x) => x.rps),
           partitioned: runs.partitioned.map((x) => x.rps) },
+        ...await identityPair(identityRecords, reps),
       },
     };
   } finally {

@@ -2,7 +2,8 @@
 // threads, checkpoint commits) over replay files (written beforehand by the parent, `--input`) into a
 // discarding emitter. Runs in its own process so its peak RSS is its own. Prints one JSON line.
 // `--http true` serves the endpoints and scrapes /metrics and /status.json every second, as a
-// Prometheus scraper plus an open status page would.
+// Prometheus scraper plus an open status page would. `--emitter file` writes the batches as files
+// (fsynced, under the run's temporary folder) instead, with `--exactly-once true|false`.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ try {
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
     transform: { module: transform, threads: availableParallelism(), ...(f.window ? { windowRecords: Number(f.window) } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
-    emitter: { type: 'discard' },
+    emitter: f.emitter === 'file' ? { type: 'file', dir: join(dir, 'out'), exactlyOnce: f['exactly-once'] !== 'false' } : { type: 'discard' },
     deadLetter: { dir: join(dir, 'dead-letter') },
     ...(f.http === 'true' ? { http: { port: 0 } } : {}),
   }, { logger: silentLogger });

@@ -79,8 +79,8 @@ if (runs('e2e')) {
   memoryFigures.e2ePeakRssMB = e.e2e.pipelinePeakRssMB;
 }
 if (runs('dataLake')) {
-  log(`dataLake (${sizes.e2e} records x ${reps}: exactly-once on, off, Parquet, partitioned keys)`);
-  const d = await dataLake(sizes.e2e, reps, extra);
+  log(`dataLake (${sizes.e2e} records x ${reps}: exactly-once on, off, Parquet, partitioned keys; identity into files, ${sizes.overhead / 2} records, exactly-once on and off)`);
+  const d = await dataLake(sizes.e2e, reps, extra, sizes.overhead / 2);
   result.dataLake = d.dataLake;
 }
 if (runs('manyShards')) {

@@ -21,7 +21,8 @@ test('npm run bench --smoke runs and writes every figure as a number', async (t)
     'e2e.pipelineCpuUsPerRecord', 'e2e.concurrentCpuUsPerRecord', 'e2e.sequentialCpuUsPerRecord', 'e2e.emulatorCpuUsPerRecord',
     'e2e.cpuBoundSpeedup', 'e2e.pipelineCpuUtilization',
     'dataLake.exactlyOnceRps', 'dataLake.atLeastOnceRps', 'dataLake.parquetRps', 'dataLake.exactlyOnceRpsRatio', 'dataLake.exactlyOnceCpuRatio',
-    'dataLake.parquetRpsRatio', 'dataLake.parquetCpuRatio', 'dataLake.partitionedRps', 'dataLake.partitionedRpsRatio', 'dataLake.partitionedCpuRatio',
+    'dataLake.parquetRpsRatio', 'dataLake.parquetCpuRatio', 'dataLake.identityExactlyOnceRps', 'dataLake.identityAtLeastOnceRps',
+    'dataLake.identityExactlyOnceRpsRatio', 'dataLake.identityExactlyOnceCpuRatio', 'dataLake.partitionedRps', 'dataLake.partitionedRpsRatio', 'dataLake.partitionedCpuRatio',
     'manyShards.startSeconds', 'manyShards.idleGetRecordsPerSecond', 'manyShards.idleCpuUsPerPoll', 'manyShards.sdkIdleGetRecordsPerSecond', 'manyShards.rssMB', 'manyShards.peakRssMB', 'manyShards.hotRps', 'manyShards.fourShardRps', 'manyShards.hotRpsRatio'];
   // CPU percentages may round to 0 on a quiet machine: finite and not negative.
   const nonNegative = ['manyShards.idleCpuPercent', 'manyShards.emulatorIdleCpuPercent', 'manyShards.sdkIdleCpuPercent'];
