@@ -9,7 +9,6 @@ import { sleep } from '../core/backoff.js';
 import { batchTransferables, emptyBatch, type Batch } from '../core/batch.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { compareSequence } from '../core/sequence.js';
 import type { SourceRecord, StartAt, TransformResult } from '../core/records.js';
 import type { ResolvedConfig } from '../config/config.js';
 import type { ReadResult, ShardSource } from '../sources/shard-source.js';
@@ -244,16 +243,14 @@ export class ShardActor {
   }
 
   /**
-   * Journaled boundaries above where this actor starts (exactly-once objects): batches are cut at
-   * them again, so no batch can overlap one an earlier actor may have stored.
+   * Journaled boundaries above the checkpoint this actor starts from (exactly-once objects; the
+   * journal answers only those): batches are cut at them again, so no batch can overlap one an
+   * earlier actor may have stored.
    */
   private async replayBoundaries(): Promise<void> {
-    const { boundaries, startAt, shardId, logger } = this.deps;
+    const { boundaries, shardId, logger } = this.deps;
     if (!boundaries) return;
-    // Where the checkpoint is: boundaries at or below it were met before it was written.
-    const after = startAt.type === 'AFTER_SEQUENCE_NUMBER' ? startAt.sequenceNumber
-      : startAt.type === 'AT_SEQUENCE_NUMBER' && startAt.subSequenceNumber !== undefined ? `${startAt.sequenceNumber}.${startAt.subSequenceNumber}` : undefined;
-    const cuts = (await boundaries.read()).filter((c) => after === undefined || compareSequence(c, after) > 0);
+    const cuts = await boundaries.read();
     if (cuts.length === 0) return;
     this.buffer.replay(cuts);
     logger.info({ shardId, boundaries: cuts.length, first: cuts[0], last: cuts[cuts.length - 1] },

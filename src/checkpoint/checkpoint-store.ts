@@ -1,4 +1,5 @@
 /** Where checkpoints live. Small on purpose: `get` and `set`, like kinesis-consumer's Store. */
+import { compareSequence } from '../core/sequence.js';
 import type { LeaseFence, LeaseStore } from './lease-store.js';
 
 export interface CheckpointStore {
@@ -46,6 +47,11 @@ export interface CutJournal {
 /** The Redis key of the original library: `<app>:checkpoint:<stream>:<shardId>`. */
 export function checkpointKey(app: string, stream: string, shardId: string): string {
   return `${app}:checkpoint:${stream}:${shardId}`;
+}
+
+/** The journaled boundaries above `checkpoint` (all of them without one), ascending: what {@link CutJournal.read} answers. */
+export function cutsAbove(cuts: readonly string[], checkpoint: string | null): string[] {
+  return cuts.filter((c) => checkpoint === null || compareSequence(c, checkpoint) > 0).sort(compareSequence);
 }
 
 /** The key of a shard's journal of batch boundaries: `<app>:cuts:<stream>:<shardId>`. */

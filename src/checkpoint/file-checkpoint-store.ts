@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { checkpointKey, cutsKey, type CheckpointStore, type CutJournal } from './checkpoint-store.js';
+import { checkpointKey, cutsAbove, cutsKey, type CheckpointStore, type CutJournal } from './checkpoint-store.js';
 import { acquireLock, releaseLock } from './file-lock.js';
 import { confinedPath } from '../core/confined-path.js';
 import { CheckpointError, ConnectorError } from '../core/errors.js';
@@ -24,10 +24,8 @@ export class FileCheckpointStore implements CheckpointStore {
   private data: FileData | null = null;
   readonly cuts: CutJournal = {
     read: async (shardId) => {
-      const data = await this.load();
-      const checkpoint = await this.get(shardId);
-      const cuts = data[cutsKey(this.options.app, this.options.stream, shardId)];
-      return (Array.isArray(cuts) ? cuts : []).filter((c) => checkpoint === null || compareSequence(c, checkpoint) > 0).sort(compareSequence);
+      const cuts = (await this.load())[cutsKey(this.options.app, this.options.stream, shardId)];
+      return cutsAbove(Array.isArray(cuts) ? cuts : [], await this.get(shardId));
     },
     add: (shardId, sequenceNumber) => this.change((draft) => {
       const checkpoint = draft[checkpointKey(this.options.app, this.options.stream, shardId)];

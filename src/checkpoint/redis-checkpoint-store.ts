@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { newRedis } from './ioredis.js';
-import { checkpointKey, cutsKey, type CheckpointStore, type CutJournal } from './checkpoint-store.js';
+import { checkpointKey, cutsAbove, cutsKey, type CheckpointStore, type CutJournal } from './checkpoint-store.js';
 import { leaseKey, type LeaseFence } from './lease-store.js';
 import { RedisLeaseStore, defineLeaseCommands } from './redis-lease-store.js';
 import { CheckpointError, LeaseLostError } from '../core/errors.js';
-import { SHARD_END, checkCheckpointValue, compareSequence } from '../core/sequence.js';
+import { SHARD_END, checkCheckpointValue } from '../core/sequence.js';
 import { redactUrl } from '../config/url-rules.js';
 import { checkRedis } from './check-redis.js';
 
@@ -99,7 +99,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       for (const [err] of replies) if (err) throw err;
       return [replies[0][1] as string[], replies[1][1] as string | null];
     });
-    return cuts.filter((c) => checkpoint === null || compareSequence(c, checkpoint) > 0).sort(compareSequence);
+    return cutsAbove(cuts, checkpoint);
   }
 
   private async addCut(shardId: string, sequenceNumber: string, fence?: LeaseFence): Promise<void> {

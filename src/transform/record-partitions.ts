@@ -21,7 +21,8 @@ export class PartitionBuilder {
   private readonly of: Uint32Array;
   private kept = 0;
   private readonly parts: PartValue[];
-  private readonly needsRecord: boolean;
+  /** True when the parts read the record's fields (raw records are then parsed as JSON). */
+  readonly readsRecord: boolean;
   /** Arrival parts only: the finest unit, and the last unit seen with its partition. */
   private readonly unitMs: number;
   private lastUnit = NaN;
@@ -30,7 +31,7 @@ export class PartitionBuilder {
   /** `now` dates records whose arrival is unknown (NaN): the time their window is transformed. */
   constructor(p: Partitioning, private readonly arrivals: Float64Array, private readonly now = Date.now()) {
     this.of = new Uint32Array(arrivals.length);
-    this.needsRecord = p.parts.some((part) => part.kind === 'field');
+    this.readsRecord = p.parts.some((part) => part.kind === 'field');
     let unitMs = Number.POSITIVE_INFINITY;
     this.parts = p.parts.map((part): PartValue => {
       if (part.kind === 'field') return (record) => encodeKeyValue(fieldValue(record, part.path), p.fieldDefault);
@@ -38,19 +39,14 @@ export class PartitionBuilder {
       unitMs = Math.min(unitMs, f.unitMs);
       return (_record, arrival) => f.format(arrival);
     });
-    this.unitMs = this.needsRecord ? NaN : unitMs;
-  }
-
-  /** True when the parts read the record's fields (raw records are then parsed as JSON). */
-  get readsRecord(): boolean {
-    return this.needsRecord;
+    this.unitMs = this.readsRecord ? NaN : unitMs;
   }
 
   /** The partition index of window record `i` whose output (parsed) is `record`; not yet kept. */
   indexOf(record: unknown, i: number): number {
     const a = this.arrivals[i];
     const arrival = Number.isNaN(a) ? this.now : a;
-    if (!this.needsRecord) {
+    if (!this.readsRecord) {
       const unit = this.unitMs === Number.POSITIVE_INFINITY ? 0 : Math.floor(arrival / this.unitMs);
       if (unit === this.lastUnit) return this.lastIndex;
       this.lastUnit = unit;
