@@ -9,19 +9,23 @@
 //
 // Timed from this process's start (`performance.now()` counts from `performance.timeOrigin`), so Node's
 // start-up, module loading and client set-up are in, as they are in the pipeline's run; CPU is
-// `process.cpuUsage()` of the whole process at the end (every thread, from spawn).
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// `process.cpuUsage()` of the whole process at the end (every thread, from spawn). It loads the SDK the
+// way the pipeline does (`src/aws/sdk-modules.ts`: require(), cheaper than import on Node 20).
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FileCheckpointStore } from '../src/checkpoint/file-checkpoint-store.js';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
+import { kinesisSdk, s3Sdk } from '../src/aws/sdk-modules.js';
 import { createS3Client } from '../src/aws/s3-client.js';
 import { fromRecord, keepRecord, toRecord } from '../src/local/sample-transform.js';
 import { flags, peakRssMB } from './common.js';
 
+const { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } = kinesisSdk();
+const { PutObjectCommand } = s3Sdk();
 const f = flags(process.argv.slice(2));
 const records = Number(f.records);
 const mode = f.mode === 'sequential' ? 'sequential' : 'concurrent';

@@ -7,7 +7,7 @@
 // thread, from spawn). `startedSeconds`/`startedCpuSeconds` count from `start()` resolving instead.
 // `--protocol cbor|json` is passed on as `kinesis.protocol` only when given; `--exactly-once
 // true|false` as `emitter.exactlyOnce` (default: the emitter's default) and `--format ndjson|parquet`
-// as `emitter.format`; `--key` as `emitter.key`; `--prefix` names the objects' prefix (default `pipeline/`).
+// as `emitter.format`; `--key` as `emitter.key`; `--max-bytes-in-flight` as `reader.maxBytesInFlight`; `--prefix` names the objects' prefix (default `pipeline/`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ try {
       ...(f.key ? { key: f.key } : {}),
     },
     deadLetter: { dir: join(dir, 'dead-letter') },
-    reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000) },
+    reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000), ...(f['max-bytes-in-flight'] ? { maxBytesInFlight: Number(f['max-bytes-in-flight']) } : {}) },
   }, { logger: silentLogger });
   const peak = sampleRss();
   await pipeline.start();

@@ -5,13 +5,16 @@
  * overwrites its object instead of adding another. Retriable S3 errors are retried with backoff; a
  * write that still fails rejects, which fails the shard actor before its batch can be acknowledged.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { retry, type BackoffOptions } from '../core/backoff.js';
 import { confinedKey } from '../core/confined-path.js';
 import { ConnectorError, describeServiceError, isPermanent, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { checkShardId } from '../core/shard-id.js';
 import { deadLetterLines, type DeadLetterEntry, type DeadLetterSink } from './dead-letter-sink.js';
+import { s3Sdk } from '../aws/sdk-modules.js';
+
+const { PutObjectCommand } = s3Sdk();
 
 export interface S3DeadLetterSinkOptions {
   /** The sink owns the client and destroys it on close. */

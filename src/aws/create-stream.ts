@@ -1,7 +1,10 @@
 /** `createStream`: create a stream if it is missing and wait until it is ACTIVE. Idempotent. */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { sleep } from '../core/backoff.js';
 import { ConnectorError } from '../core/errors.js';
+import { kinesisSdk } from './sdk-modules.js';
+
+const { CreateStreamCommand, DescribeStreamSummaryCommand } = kinesisSdk();
 
 export interface CreateStreamOptions {
   /** Give up waiting for ACTIVE after this long. @defaultValue 120000 */

@@ -7,11 +7,13 @@
 import { request as httpRequest, Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { Sha256 } from '@smithy/core/checksum';
-import { HttpRequest } from '@smithy/core/protocols';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { Encoder } from 'cbor-x';
 import { callError, readErrorAnswer, readGetRecordsAnswer, type AnswerContext, type CborGetRecordsOutput } from './kinesis-cbor-answer.js';
+import { signatureV4, smithyChecksum, smithyProtocols } from './sdk-modules.js';
+
+const { Sha256 } = smithyChecksum();
+const { HttpRequest } = smithyProtocols();
+const { SignatureV4 } = signatureV4();
 
 export type { CborGetRecordsOutput, CborRecord } from './kinesis-cbor-answer.js';
 
@@ -43,7 +45,7 @@ export class KinesisCborClient {
   readonly endpoint: string;
   private readonly url: URL;
   private readonly agent: HttpAgent;
-  private readonly signer: SignatureV4;
+  private readonly signer: InstanceType<typeof SignatureV4>;
   private readonly connectionTimeoutMs: number;
   private readonly requestTimeoutMs: number;
 

@@ -1,7 +1,9 @@
 /** A Kinesis client set up the way this project needs it. */
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { localCredentials } from './local-credentials.js';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { kinesisSdk, nodeHttpHandler } from './sdk-modules.js';
+
+const { NodeHttpHandler } = nodeHttpHandler();
 
 export interface KinesisClientOptions {
   region: string;
@@ -15,7 +17,7 @@ export interface KinesisClientOptions {
  * credentials configured, placeholder keys are used (emulators accept any).
  */
 export function createKinesisClient(options: KinesisClientOptions): KinesisClient {
-  return new KinesisClient({
+  return new (kinesisSdk().KinesisClient)({
     region: options.region,
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts ?? 5,

@@ -1,7 +1,9 @@
 /** An S3 client set up the way this project needs it. */
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { localCredentials } from './local-credentials.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { nodeHttpHandler, s3Sdk } from './sdk-modules.js';
+
+const { NodeHttpHandler } = nodeHttpHandler();
 
 export interface S3ClientOptions {
   region: string;
@@ -15,7 +17,7 @@ export interface S3ClientOptions {
  * configured, placeholder keys are used.
  */
 export function createS3Client(options: S3ClientOptions): S3Client {
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle ?? false,

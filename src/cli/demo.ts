@@ -3,7 +3,7 @@
  * pipeline with the CPU-heavy sample transform on every core writing into the embedded S3. Needs no
  * AWS account, no Redis and no network.
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -15,6 +15,9 @@ import { startLocalStack } from '../local/local-stack.js';
 import { putClicks } from '../local/put-clicks.js';
 import { createConsoleLogger, type Logger } from '../core/logger.js';
 import { Pipeline, type PipelineStats } from '../supervisor/pipeline.js';
+import { s3Sdk } from '../aws/sdk-modules.js';
+
+const { ListObjectsV2Command } = s3Sdk();
 
 export interface DemoOptions {
   records: number;

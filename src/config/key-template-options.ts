@@ -3,24 +3,12 @@
  * object keys (see `emitters/key-template.ts`) and the value of a missing record field in it.
  */
 import { z } from 'zod';
-import { DEFAULT_KEY_TEMPLATE, KeyTemplateProblem, parseKeyTemplate } from '../emitters/key-template.js';
+import { KEY_FIELD_DEFAULT_RULE, keyTemplateProblem } from '../emitters/key-options.js';
+import { DEFAULT_KEY_TEMPLATE } from '../emitters/key-template.js';
 import { DEFAULT_KEY_FIELD_DEFAULT, isKeyFieldDefault } from '../emitters/key-value.js';
-import { mustBeMessage, show, stringMessage } from './messages.js';
+import { mustBeMessage, stringMessage } from './messages.js';
 import { says } from './rules.js';
 
-/** Why `template` is refused (the text after the option's name), or undefined when it is good. */
-export function keyTemplateProblem(template: unknown): string | undefined {
-  if (typeof template !== 'string') return stringMessage(template);
-  try {
-    parseKeyTemplate(template);
-    return undefined;
-  } catch (err) {
-    if (err instanceof KeyTemplateProblem) return `${err.message}, got ${show(template)}`;
-    throw err;
-  }
-}
-
-export const KEY_FIELD_DEFAULT_RULE = '1-100 of letters, digits and . _ - (not "." or "..")';
 
 export function keyTemplateShape() {
   return {

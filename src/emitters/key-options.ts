@@ -1,9 +1,26 @@
-/** The key options of the `s3` and `file` emitters as their constructors take them, checked there. */
+/**
+ * The key options of the `s3` and `file` emitters as their constructors take them, checked there,
+ * and the rules the config file's schema (`config/key-template-options.ts`) shares. Free of zod,
+ * which the emitter threads do not load.
+ */
 import { ConfigError } from '../core/errors.js';
-import { KEY_FIELD_DEFAULT_RULE, keyTemplateProblem } from '../config/key-template-options.js';
-import { mustBeMessage } from '../config/messages.js';
-import { DEFAULT_KEY_TEMPLATE, parseKeyTemplate, type KeyTemplate } from './key-template.js';
+import { mustBeMessage, show, stringMessage } from '../config/messages.js';
+import { DEFAULT_KEY_TEMPLATE, KeyTemplateProblem, parseKeyTemplate, type KeyTemplate } from './key-template.js';
 import { DEFAULT_KEY_FIELD_DEFAULT, isKeyFieldDefault } from './key-value.js';
+
+/** Why `template` is refused (the text after the option's name), or undefined when it is good. */
+export function keyTemplateProblem(template: unknown): string | undefined {
+  if (typeof template !== 'string') return stringMessage(template);
+  try {
+    parseKeyTemplate(template);
+    return undefined;
+  } catch (err) {
+    if (err instanceof KeyTemplateProblem) return `${err.message}, got ${show(template)}`;
+    throw err;
+  }
+}
+
+export const KEY_FIELD_DEFAULT_RULE = '1-100 of letters, digits and . _ - (not "." or "..")';
 
 export interface KeyTemplateOptions {
   /**

@@ -1,8 +1,11 @@
 /** Producing the synthetic click events onto a stream, as the demo and the example do. */
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { retry } from '../core/backoff.js';
 import { ConnectorError } from '../core/errors.js';
 import { clickBytes } from './click-events.js';
+import { kinesisSdk } from '../aws/sdk-modules.js';
+
+const { PutRecordsCommand } = kinesisSdk();
 
 /** Records per PutRecords call (the Kinesis maximum). */
 const PER_CALL = 500;

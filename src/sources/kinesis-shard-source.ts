@@ -1,7 +1,5 @@
 /** Reads a Kinesis stream with ListShards, GetShardIterator and GetRecords. */
-import {
-  GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient,
-} from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisCborClient } from '../aws/kinesis-cbor-client.js';
 import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
@@ -10,6 +8,9 @@ import type { SourceRecord, StartAt } from '../core/records.js';
 import { isSequenceNumber } from '../core/sequence.js';
 import { checkShardId } from '../core/shard-id.js';
 import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
+import { kinesisSdk } from '../aws/sdk-modules.js';
+
+const { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } = kinesisSdk();
 
 export interface KinesisShardSourceOptions {
   client: KinesisClient;

@@ -4,13 +4,16 @@
  * enough records are read or every shard is exhausted. Nothing is checkpointed: no checkpoint
  * store is even opened, and no lease is taken.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../aws/kinesis-client.js';
 import { redactUrl, type ResolvedConfig } from '../../config/config.js';
 import { retry } from '../../core/backoff.js';
 import { ConnectorError, describeError, isRetriable } from '../../core/errors.js';
 import type { SourceRecord } from '../../core/records.js';
 import { cycleTo, type Sample } from './sample.js';
+import { kinesisSdk } from '../../aws/sdk-modules.js';
+
+const { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } = kinesisSdk();
 
 /** A shard being sampled: its iterator, null once the shard is exhausted. */
 interface ShardCursor {

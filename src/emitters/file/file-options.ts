@@ -4,7 +4,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { emitterVariant } from '../../config/emitter-variant.js';
 import type { OptionsContext } from '../../config/options-context.js';
 import { flag, inFolder, keyPrefix, text } from '../../config/rules.js';
-import { formatRule, outputFormatShape } from '../parquet/parquet-options.js';
+import { formatRule, outputFormatShape } from '../parquet/output-format-schema.js';
 import { exactlyOnceShape } from '../../config/exactly-once.js';
 import { keyTemplateShape } from '../../config/key-template-options.js';
 

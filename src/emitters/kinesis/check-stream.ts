@@ -1,6 +1,9 @@
 /** The start-up check of a stream an emitter puts records on: it exists and takes writes. */
-import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SinkCheckError } from '../../core/errors.js';
+import { kinesisSdk } from '../../aws/sdk-modules.js';
+
+const { DescribeStreamSummaryCommand } = kinesisSdk();
 
 /** Stream states in which PutRecord(s) succeeds (UPDATING: resharding or a retention change). */
 const WRITABLE = new Set(['ACTIVE', 'UPDATING']);

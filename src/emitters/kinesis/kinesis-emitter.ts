@@ -2,13 +2,16 @@
  * KinesisEmitter: forwards each record of a batch to another Kinesis stream with PutRecords,
  * retrying only the entries the service failed.
  */
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { sequenceNumberAt, type Batch } from '../../core/batch.js';
 import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
 import { ConfigError, EmitError, describeError, isRetriable, showValue as show } from '../../core/errors.js';
 import { isPartitionKey, partitionKeyMessage } from './kinesis-options.js';
 import { checkStream } from './check-stream.js';
+import { kinesisSdk } from '../../aws/sdk-modules.js';
+
+const { PutRecordsCommand } = kinesisSdk();
 
 /** PutRecords limits: entries per request, bytes per request and per record (data plus partition key). */
 export const PUT_RECORDS_MAX_ENTRIES = 500;

@@ -1,13 +1,11 @@
 /**
  * The output format of the `s3` and `file` emitters: NDJSON as the batch is, or one Parquet file
- * per batch. The config-file options (`format`, `parquet`), the rule that refuses `gzip` with
- * Parquet, and the check of the same fields given to an emitter's constructor.
+ * per batch. The options' values, the conflict that refuses `gzip` with Parquet, and the check of
+ * the fields given to an emitter's constructor. Free of zod, which the emitter threads do not load;
+ * the config file's schema of the same options is in `output-format-schema.ts`.
  */
-import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { mustBeMessage, show } from '../../config/messages.js';
-import { EVEN_WITH_BAD_OPTIONS, judgedWhole, section } from '../../config/object-rules.js';
-import { oneOf } from '../../config/rules.js';
 
 export const OUTPUT_FORMATS = ['ndjson', 'parquet'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -47,31 +45,8 @@ export function parquetColumnsProblem(columns: unknown): { column?: string; mess
   return undefined;
 }
 
-const columnTypes = judgedWhole(z.record(z.string(), z.string()), (value) => parquetColumnsProblem(value)!.message)
-  .superRefine((columns, ctx) => {
-    const problem = parquetColumnsProblem(columns);
-    if (problem) ctx.addIssue({ code: 'custom', path: problem.column === undefined ? [] : [problem.column], message: problem.message, input: columns });
-  })
-  .transform((columns) => columns as Record<string, ParquetColumnType>);
 
-/** The options `format` and `parquet` of the `s3` and `file` emitters, in the order they are checked. */
-export function outputFormatShape() {
-  return {
-    /** "ndjson": the batch's lines as they are; "parquet": one Parquet file per batch. @defaultValue 'ndjson' */
-    format: oneOf(OUTPUT_FORMATS, '"ndjson" or "parquet"').optional().meta({ default: 'ndjson' }),
-    /** The Parquet schema and compression (only with `format: "parquet"`). @defaultValue {} */
-    parquet: section({
-      /** Field → "string", "int64", "double", "boolean", "timestamp" or "json". @defaultValue inferred per batch */
-      columns: columnTypes.optional(),
-      /** @defaultValue 'snappy' */
-      compression: oneOf(PARQUET_COMPRESSIONS, '"snappy", "zstd" or "none"').default(PARQUET_DEFAULTS.compression),
-    }).optional(),
-  };
-}
-
-export const OUTPUT_FORMAT_OPTIONS = ['format', 'parquet'];
-
-interface FormatFields { format?: unknown; parquet?: unknown; gzip?: unknown }
+export interface FormatFields { format?: unknown; parquet?: unknown; gzip?: unknown }
 
 /** Why `format`, `parquet` and `gzip` do not go together, and which option to name; undefined when they do. */
 export function formatConflict(fields: FormatFields): { option: 'gzip' | 'parquet'; message: string } | undefined {
@@ -81,12 +56,6 @@ export function formatConflict(fields: FormatFields): { option: 'gzip' | 'parque
   if (fields.format !== 'parquet' && fields.parquet !== undefined) return { option: 'parquet', message: 'applies only with format "parquet"' };
   return undefined;
 }
-
-/** The rule across `format`, `parquet` and `gzip` of a config-file section. */
-export const formatRule = z.superRefine<FormatFields>((fields, ctx) => {
-  const conflict = formatConflict(fields);
-  if (conflict) ctx.addIssue({ code: 'custom', path: [conflict.option], message: conflict.message, input: fields[conflict.option] });
-}, EVEN_WITH_BAD_OPTIONS);
 
 /** Checks the `format`, `parquet` and `gzip` given to an emitter's constructor. */
 export function checkOutputFormat(fields: FormatFields, path: string): void {

@@ -3,7 +3,6 @@
  * URLs (`s3://bucket/key`, one per line) of files a first stage stored and announced on a manifest
  * stream. Each batch is loaded with one COPY of a manifest listing the files not loaded before.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sequenceNumberAt, type Batch } from '../../core/batch.js';
 import type { Emitter } from '../emitter.js';
 import { confinedKey } from '../../core/confined-path.js';
@@ -17,6 +16,9 @@ import { quoteIdent } from '../sql.js';
 import { checkName, checkRedshiftOptions } from './check-redshift-options.js';
 import type { RedshiftAuthorization, RedshiftFormat } from './redshift-options.js';
 import { checkS3Target } from '../s3/check-s3-target.js';
+import { s3Sdk } from '../../aws/sdk-modules.js';
+
+const { PutObjectCommand } = s3Sdk();
 
 export { createFileTableSql } from './redshift-basic-emitter.js';
 

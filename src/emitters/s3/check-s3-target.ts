@@ -2,10 +2,12 @@
  * The start-up check of every emitter that writes to S3: the bucket answers HeadBucket, and the
  * emitter may write under its prefix (an empty probe object, see `WRITE_CHECK_NAME` in `emitter.ts`).
  */
-import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SinkCheckError } from '../../core/errors.js';
 import { writeCheckKey } from '../emitter.js';
 import type { S3TargetOptions } from './s3-target-options.js';
+import { s3Sdk } from '../../aws/sdk-modules.js';
+
+const { HeadBucketCommand, PutObjectCommand } = s3Sdk();
 
 /**
  * Rejects with a SinkCheckError naming `sink`, the bucket (and prefix) option under `path` (such as

@@ -2,7 +2,6 @@
  * S3Emitter: one object per batch, or per partition of a batch (a key template with per-record
  * parts), at deterministic keys, so a re-emitted batch overwrites its objects.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Batch } from '../../core/batch.js';
 import { batchBody, batchNaming, type BatchFormat } from '../batch-body.js';
 import { batchObjects, writeObjects, type BatchObject, type KeyScheme } from '../batch-objects.js';
@@ -12,6 +11,9 @@ import { resolveKeyOptions, type KeyTemplateOptions } from '../key-options.js';
 import { checkOutputFormat } from '../parquet/parquet-options.js';
 import type { S3TargetOptions } from './s3-target-options.js';
 import { checkS3Target } from './check-s3-target.js';
+import { s3Sdk } from '../../aws/sdk-modules.js';
+
+const { PutObjectCommand } = s3Sdk();
 
 /**
  * The S3 target: client, bucket, key prefix and gzip (see {@link S3TargetOptions}), the key

@@ -3,7 +3,7 @@
  * stored in S3 (as S3Emitter stores it), then the object's URL is put on a manifest stream, from
  * which a later stage loads whole sets of files into Redshift.
  */
-import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Batch } from '../../core/batch.js';
 import type { EmitAttempt, Emitter } from '../emitter.js';
 import { STREAM_NAME_RULE, isStreamName } from '../../aws/stream-name.js';
@@ -12,6 +12,9 @@ import { S3Emitter } from './s3-emitter.js';
 import type { S3TargetOptions } from './s3-target-options.js';
 import { checkS3Target } from './check-s3-target.js';
 import { checkStream } from '../kinesis/check-stream.js';
+import { kinesisSdk } from '../../aws/sdk-modules.js';
+
+const { PutRecordCommand } = kinesisSdk();
 
 export interface S3ManifestEmitterOptions {
   /** Where the batches go, as for S3Emitter; this emitter owns the client and destroys it on `close()`. */

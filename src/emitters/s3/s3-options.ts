@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { emitterVariant } from '../../config/emitter-variant.js';
 import type { OptionsContext } from '../../config/options-context.js';
-import { OUTPUT_FORMAT_OPTIONS, formatRule, outputFormatShape } from '../parquet/parquet-options.js';
+import { OUTPUT_FORMAT_OPTIONS, formatRule, outputFormatShape } from '../parquet/output-format-schema.js';
 import { exactlyOnceShape } from '../../config/exactly-once.js';
 import { KEY_TEMPLATE_OPTIONS, keyTemplateShape } from '../../config/key-template-options.js';
 import { S3_TARGET_OPTIONS, resolveS3Target, s3TargetShape } from './s3-target-options.js';

@@ -1,8 +1,11 @@
 // What a Redshift COPY from S3 reads: the objects under a prefix or listed in a manifest (gunzipped
 // with GZIP), and how their lines become rows (JSON 'auto', jsonpaths, or delimited text).
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { CopyError, parseS3Url, type RedshiftCopy } from './copy-statement.js';
+import { s3Sdk } from '../../aws/sdk-modules.js';
+
+const { GetObjectCommand, ListObjectsV2Command } = s3Sdk();
 
 export interface SourceFile {
   url: string;
