@@ -327,6 +327,38 @@ test.serial('ApproximateArrivalTimestamp as CBOR tag 1 in seconds, tag 1 in ms, 
   }
 });
 
+test.serial('an answer in many chunks, with its Content-Length or without one (chunked): every record whole', async (t) => {
+  const { encode } = await import('cbor-x');
+  const records = Array.from({ length: 300 }, (_, i) => ({ Data: randomBytes(200 + i), SequenceNumber: String(1000 + i), PartitionKey: `p${i}` }));
+  const answer = Buffer.from(encode({ Records: records, NextShardIterator: 'next', MillisBehindLatest: 7 }));
+  /** Writes the answer in pieces of 997 bytes, one per turn of the event loop, so they arrive as separate chunks. */
+  const inPieces = (headers: Record<string, string>) => (res: import('node:http').ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/x-amz-cbor-1.1', ...headers });
+    let at = 0;
+    const next = () => {
+      if (at >= answer.length) return res.end();
+      res.write(answer.subarray(at, at + 997));
+      at += 997;
+      setImmediate(next);
+    };
+    next();
+  };
+  const announced = await answering(inPieces({ 'content-length': String(answer.length) }));
+  const chunked = await answering(inPieces({}));
+  try {
+    for (const server of [announced, chunked]) {
+      const out = await server.client.getRecords({ shardIterator: 'x', limit: 300 });
+      t.is(out.records.length, 300);
+      t.deepEqual(out.records.map((r) => Buffer.from(r.data).toString('hex')), records.map((r) => r.Data.toString('hex')));
+      t.deepEqual(out.records.map((r) => r.sequenceNumber), records.map((r) => r.SequenceNumber));
+      t.is(out.millisBehindLatest, 7);
+    }
+  } finally {
+    await announced.close();
+    await chunked.close();
+  }
+});
+
 test('without an endpoint, calls go to the region\'s Kinesis endpoint', (t) => {
   const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
   for (const [region, endpoint] of [['eu-west-1', 'https://kinesis.eu-west-1.amazonaws.com'], ['cn-north-1', 'https://kinesis.cn-north-1.amazonaws.com.cn']]) {

@@ -108,21 +108,17 @@ export class KinesisCborClient {
       req.on('error', fail);
       this.applyTimeouts(req, what);
       req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let length = 0;
-        res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          length += chunk.byteLength;
-        });
+        const body = new AnswerBody(Number(res.headers['content-length']));
+        res.on('data', (chunk: Buffer) => body.add(chunk));
         res.on('error', fail);
         // A connection closed before the whole answer came (a body shorter than its Content-Length).
         res.on('close', () => {
-          if (!res.complete) fail(Object.assign(new Error(`the connection closed after ${length} bytes of the answer (HTTP ${res.statusCode})`), { code: 'ECONNRESET' }));
+          if (!res.complete) fail(Object.assign(new Error(`the connection closed after ${body.length} bytes of the answer (HTTP ${res.statusCode})`), { code: 'ECONNRESET' }));
         });
         res.on('end', () => {
           if (settled) return;
           settled = true;
-          resolve({ res, bytes: joinChunks(chunks, length) });
+          resolve({ res, bytes: body.bytes() });
         });
       });
       req.end(body);
@@ -147,18 +143,39 @@ function header(res: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * The answer's bytes in one buffer that owns its memory: a single chunk as it is, several copied
- * once into a buffer outside Node's shared pool (records are views into it; see kinesis-cbor-answer.ts).
+ * The answer's bytes in one buffer that owns its memory (outside Node's shared pool: records are
+ * views into it, see kinesis-cbor-answer.ts). With a Content-Length (Kinesis sends one), the buffer
+ * is allocated at once and each chunk copied in as it arrives, so a 10 MB answer never holds its
+ * chunks and their copy at once; without one, the chunks are kept and copied once at the end.
  */
-function joinChunks(chunks: Buffer[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = Buffer.allocUnsafeSlow(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
+class AnswerBody {
+  length = 0;
+  private out: Buffer | undefined;
+  private chunks: Buffer[] = [];
+
+  constructor(announced: number) {
+    // A GetRecords answer is at most 10 MB; a larger announcement is not trusted with memory up front.
+    if (Number.isSafeInteger(announced) && announced > 0 && announced <= 64 * 1024 * 1024) this.out = Buffer.allocUnsafeSlow(announced);
   }
-  return out;
+
+  /** Node's HTTP parser never passes on more than the Content-Length, so `out` always has room. */
+  add(chunk: Buffer): void {
+    if (this.out) this.out.set(chunk, this.length);
+    else this.chunks.push(chunk);
+    this.length += chunk.byteLength;
+  }
+
+  bytes(): Uint8Array {
+    if (this.out) return this.length === this.out.byteLength ? this.out : this.out.subarray(0, this.length);
+    if (this.chunks.length === 1) return this.chunks[0];
+    const out = Buffer.allocUnsafeSlow(this.length);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return out;
+  }
 }
 
 function timeoutError(message: string): Error {
