@@ -7,7 +7,8 @@
 // thread, from spawn). `startedSeconds`/`startedCpuSeconds` count from `start()` resolving instead.
 // `--protocol cbor|json` is passed on as `kinesis.protocol` only when given; `--exactly-once
 // true|false` as `emitter.exactlyOnce` (default: the emitter's default) and `--format ndjson|parquet`
-// as `emitter.format`; `--key` as `emitter.key`; `--max-bytes-in-flight` as `reader.maxBytesInFlight`; `--prefix` names the objects' prefix (default `pipeline/`).
+// as `emitter.format`; `--key` as `emitter.key`; `--max-bytes-in-flight` as `reader.maxBytesInFlight`;
+// `--windows-in-flight` as `transform.windowsInFlight`; `--prefix` names the objects' prefix (default `pipeline/`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ try {
     app: 'bench-e2e', stream: f.stream,
     kinesis: kinesisOptions(f.kinesis, f.protocol),
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
-    transform: { module: SAMPLE_TRANSFORM, threads: availableParallelism() },
+    transform: { module: SAMPLE_TRANSFORM, threads: availableParallelism(), ...(f['windows-in-flight'] ? { windowsInFlight: Number(f['windows-in-flight']) } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: Number(f.maxAgeMs ?? 250) },
     emitter: {
       type: 's3', bucket: f.bucket, prefix: f.prefix ?? 'pipeline/', endpoint: f.s3, forcePathStyle: true,

@@ -3,7 +3,8 @@
 // discarding emitter. Runs in its own process so its peak RSS is its own. Prints one JSON line.
 // `--http true` serves the endpoints and scrapes /metrics and /status.json every second, as a
 // Prometheus scraper plus an open status page would. `--emitter file` writes the batches as files
-// (fsynced, under the run's temporary folder) instead, with `--exactly-once true|false`.
+// (fsynced, under the run's temporary folder) instead, with `--exactly-once true|false`. `--window N` and
+// `--window-target-ms M` set `transform.windowRecords` and `transform.windowTargetMs` (0: fixed windows).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ try {
     app: 'bench', stream: 'bench',
     source: { type: 'files', dir: f.input },
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
-    transform: { module: transform, threads: availableParallelism(), ...(f.window ? { windowRecords: Number(f.window) } : {}) },
+    transform: { module: transform, threads: availableParallelism(), ...(f.window ? { windowRecords: Number(f.window) } : {}), ...(f['window-target-ms'] ? { windowTargetMs: Number(f['window-target-ms']) } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: 1000 },
     emitter: f.emitter === 'file' ? { type: 'file', dir: join(dir, 'out'), exactlyOnce: f['exactly-once'] !== 'false' } : { type: 'discard' },
     deadLetter: { dir: join(dir, 'dead-letter') },

@@ -50,7 +50,8 @@ test.serial('poison records go to S3, one object per window at <prefix><shardId>
   const prefix = `${stream}/`;
   const logger = captureLogger();
   const pipeline = new Pipeline(testOptions(env, app, stream, {
-    transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
+    // Fixed windows of 100 (windowTargetMs 0): the dead-letter objects are one per window.
+    transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100, windowTargetMs: 0 },
     deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: env.s3.endpoint, forcePathStyle: true } },
   }), { logger });
   await pipeline.start();
@@ -102,7 +103,8 @@ async function pipelineBehindRefusingProxy(name: string, records: number, refusa
   const proxy = await startS3RefusingProxy(env.s3.endpoint, `/${DEAD_BUCKET}/${prefix}shardId-`, refusals);
   const logger = captureLogger();
   const pipeline = new Pipeline(testOptions(env, app, stream, {
-    transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100 },
+    // Fixed windows of 100 (windowTargetMs 0): the dead-letter objects are one per window.
+    transform: { module: fixture('transform-throws.js'), threads: 2, windowRecords: 100, windowTargetMs: 0 },
     deadLetter: { s3: { bucket: DEAD_BUCKET, prefix, endpoint: proxy.endpoint, forcePathStyle: true } },
     ...extra,
   }), { logger });

@@ -199,7 +199,7 @@ export class RecordBuffer {
     const offsets = new Uint32Array(count + 1);
     const seqOffsets = new Uint32Array(count + 1);
     const seqs = count > 0 ? new Uint8Array(this.seqBytes) : EMPTY;
-    // A batch that is exactly one window's outputs (windowRecords equal to maxRecords, nothing
+    // A batch that is exactly one window's outputs (a window of maxRecords records, nothing
     // filtered) takes the pool's output memory as it is: its records are not copied again.
     const only = this.segments.length === 1 && this.segments[0].whole ? this.segments[0] : undefined;
     const data: Uint8Array = only ? only.data : count > 0 ? new Uint8Array(this.bytes) : EMPTY;

@@ -18,6 +18,7 @@ import { packWindow, windowTransferables } from '../transform/record-window.js';
 import { ShardAcks } from './ack-tracker.js';
 import type { DeadLetterSink } from './dead-letter-sink.js';
 import { deadLetterAggregate, deadLetterFailures } from './dead-letter-writes.js';
+import { WindowSizer } from './window-sizer.js';
 import { RecordBuffer } from './record-buffer.js';
 import { RecordIntake, type CorruptAggregate, type Intake } from './record-intake.js';
 
@@ -51,6 +52,7 @@ export class ShardActor {
   readonly shardId: string;
   readonly generation: number;
   private readonly buffer: RecordBuffer;
+  private readonly windows: WindowSizer;
   private readonly acks = new ShardAcks();
   private readonly abort = new AbortController();
   private stopping = false;
@@ -75,6 +77,7 @@ export class ShardActor {
     this.shardId = deps.shardId;
     this.generation = deps.generation;
     this.buffer = new RecordBuffer(deps.config.buffer);
+    this.windows = new WindowSizer(deps.config.transform.windowRecords, deps.config.transform.windowTargetMs);
   }
 
   /** Where the checkpoint may move now: every batch up to it is stored (SHARD_END once finished). */
@@ -212,7 +215,6 @@ export class ShardActor {
     if (records.length === 0 && corrupt.length === 0) return true;
     this.stats.read += records.length + corrupt.length;
     this.stats.lastReadAt = Date.now();
-    const step = this.deps.config.transform.windowRecords;
     let c = 0;
     for (let from = 0; ;) {
       for (; c < corrupt.length && corrupt[c].at === from; c++) this.skipCorrupt(corrupt[c]);
@@ -220,7 +222,7 @@ export class ShardActor {
       if (from > 0) await this.waitForCapacity();
       // Stopping: the rest of this response is not dispatched (nor checkpointed); it is read again next time.
       if (this.halted) return false;
-      const to = Math.min(c < corrupt.length ? corrupt[c].at : records.length, from + step);
+      const to = Math.min(c < corrupt.length ? corrupt[c].at : records.length, from + this.windows.size);
       this.dispatch(records, from, to);
       from = to;
     }
@@ -309,6 +311,7 @@ export class ShardActor {
         this.wake();
       }
       if (this.failure) return;
+      this.windows.observe(to - from, result.runMs);
       if (result.failures.length > 0) this.stats.deadLettered += await deadLetterFailures(this.deps, result);
       this.stats.filtered += result.filtered;
       for (const batch of this.buffer.add(shardId, result)) this.emitBatch(batch);

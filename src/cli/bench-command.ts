@@ -168,7 +168,8 @@ function formatTransform(t: TransformReport): string {
     ? `the configured value: the sizes tried are within ${NOISE * 100}% (noise) of it`
     : t.suggested.windowRecords === t.configured.windowRecords ? 'the configured value is the fastest' : 'the fastest size tried, more than 5% ahead of the configured one';
   return out + `\nsuggested: transform.threads ${t.suggested.threads} (the fewest threads reaching 90% of the best pool rate, ${fmt(best)} records/s; currently ${t.configured.threads}, set or by default)\n`
-    + `           transform.windowRecords ${fmt(t.suggested.windowRecords)} (${windowWhy})\n`;
+    + `           transform.windowRecords ${fmt(t.suggested.windowRecords)} (${windowWhy}; every window's size with transform.windowTargetMs 0,\n`
+    + `           otherwise the first windows' only: then the windows are sized to about windowTargetMs of transform work)\n`;
 }
 
 function formatE2e(e: PipelineFigures): string {

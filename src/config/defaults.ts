@@ -5,7 +5,7 @@ export const DEFAULTS = {
   kinesis: { region: 'us-east-1', maxAttempts: 5, protocol: 'cbor' },
   startPosition: 'TRIM_HORIZON',
   checkpoint: { file: './checkpoints.json', intervalMs: 1000 },
-  transform: { threads: availableParallelism(), windowRecords: 500, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines' },
+  transform: { threads: availableParallelism(), windowRecords: 500, windowTargetMs: 50, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines' },
   buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000, maxOpenPartitions: 500 },
   emitter: { type: 'file', dir: './output', prefix: '', gzip: false, threads: 1, exactlyOnce: true },
   deadLetter: { dir: './dead-letter' },

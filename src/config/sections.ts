@@ -68,8 +68,13 @@ export function transformSection(context: OptionsContext) {
     module: text().transform(inFolder(context.baseDir)).optional(),
     /** Pool threads. @defaultValue the number of cores */
     threads: integer(1, 256).optional(),
-    /** Records per window sent to the pool. @defaultValue 500 */
+    /** Records per window sent to the pool until a window has been timed, and always with windowTargetMs 0. @defaultValue 500 */
     windowRecords: integer(1, 10_000).default(DEFAULTS.transform.windowRecords),
+    /**
+     * Windows are sized so that one takes about this long in a pool thread, from the time per record
+     * of the shard's windows so far (1 to 10,000 records); 0 keeps every window at windowRecords. @defaultValue 50
+     */
+    windowTargetMs: integer(0, 60_000).default(DEFAULTS.transform.windowTargetMs),
     /** Windows per shard in the pool at once. @defaultValue 4 */
     windowsInFlight: integer(1, 64).default(DEFAULTS.transform.windowsInFlight),
     /** A window not transformed by then (counted from when a pool thread starts it) is bisected to the record that hangs, which is dead-lettered. @defaultValue 60000 */

@@ -94,6 +94,8 @@ export interface TransformResult extends WindowKeys {
    */
   partitions?: string[];
   partitionOf?: Uint32Array;
+  /** Milliseconds the pool thread spent on the window (absent on a result put together by bisection). */
+  runMs?: number;
 }
 
 /** Record i's sequence number in packed window keys. */

@@ -31,7 +31,10 @@ async function handleTransformTask(module: string | undefined, task: TransformTa
   if ('probe' in task) return null;
   // The module is loaded (a new thread loads it first): the window's time starts now.
   if (task.taskId !== undefined) started({ type: 'transform-task-started', taskId: task.taskId });
-  return r.run(task);
+  const startedAt = performance.now();
+  const result = await r.run(task);
+  result.runMs = performance.now() - startedAt;
+  return result;
 }
 
 /** Runs a task, telling `started` when the window starts; a failed task is answered as `{ taskError }`. */

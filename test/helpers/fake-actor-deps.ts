@@ -156,11 +156,14 @@ export class ControlledTransform {
   /** The most calls ever unanswered at once. */
   maxPending = 0;
 
-  private constructor(private readonly runner: TransformRunner, private readonly held: boolean) {}
+  private constructor(private readonly runner: TransformRunner, private readonly held: boolean, private readonly runMsPerRecord?: number) {}
 
-  /** `module`: a transform module file (see test/fixtures), or undefined for the identity. */
-  static async create(options: { held?: boolean; module?: string } = {}): Promise<ControlledTransform> {
-    return new ControlledTransform(await TransformRunner.load(options.module), options.held ?? false);
+  /**
+   * `module`: a transform module file (see test/fixtures), or undefined for the identity.
+   * `runMsPerRecord`: each result says its window took that long a record in a pool thread (`runMs`).
+   */
+  static async create(options: { held?: boolean; module?: string; runMsPerRecord?: number } = {}): Promise<ControlledTransform> {
+    return new ControlledTransform(await TransformRunner.load(options.module), options.held ?? false, options.runMsPerRecord);
   }
 
   /** Calls not yet answered. */
@@ -173,7 +176,8 @@ export class ControlledTransform {
     const keys = Buffer.from(window.keys);
     const seqs = Array.from({ length: window.offsets.length - 1 },
       (_, i) => keys.toString('latin1', window.keyOffsets[2 * i], window.keyOffsets[2 * i + 1]));
-    const result = this.runner.run(window);
+    const perRecord = this.runMsPerRecord;
+    const result = this.runner.run(window).then((r) => (perRecord === undefined ? r : { ...r, runMs: perRecord * (window.offsets.length - 1) }));
     const call: TransformCall = {
       window, seqs,
       release: () => { if (!answer.settled) result.then((r) => answer.resolve(r), (e: Error) => answer.reject(e)); },
@@ -284,7 +288,7 @@ export function actorConfig(overrides: ConfigOverrides = {}): ActorConfig {
   return {
     buffer: { maxRecords: 1000, maxBytes: 1 << 20, maxAgeMs: 600_000, maxOpenPartitions: 500, ...overrides.buffer },
     reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 5, maxIdlePollIntervalMs: 5, maxBytesInFlight: 1 << 30, deaggregate: true, ...overrides.reader },
-    transform: { threads: 1, windowRecords: 100, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines', ...overrides.transform },
+    transform: { threads: 1, windowRecords: 100, windowTargetMs: 50, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines', ...overrides.transform },
   };
 }
 
@@ -307,6 +311,8 @@ export interface ActorSetup extends ConfigOverrides {
   holdTransforms?: boolean;
   holdEmits?: boolean;
   transformModule?: string;
+  /** See ControlledTransform.create. */
+  runMsPerRecord?: number;
   startAt?: StartAt;
 }
 
@@ -318,7 +324,7 @@ export interface ActorSetup extends ConfigOverrides {
 export async function startActor(t: { teardown(fn: () => void): void; timeout(ms: number): void }, setup: ActorSetup = {}): Promise<ActorUnderTest> {
   t.timeout(5000);
   const source = new ScriptedSource(setup.script);
-  const transform = await ControlledTransform.create({ held: setup.holdTransforms, module: setup.transformModule });
+  const transform = await ControlledTransform.create({ held: setup.holdTransforms, module: setup.transformModule, runMsPerRecord: setup.runMsPerRecord });
   const emitter = new ControlledEmitter(setup.holdEmits);
   const deadLetter = new MemoryDeadLetter(emitter);
   const logger = capturingLogger();
