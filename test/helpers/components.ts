@@ -84,16 +84,36 @@ export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Pr
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
       if (o.Key!.endsWith(WRITE_CHECK_NAME)) continue;
-      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
-      let body = Buffer.from(await obj.Body!.transformToByteArray());
-      if (o.Key!.endsWith('.gz')) body = gunzipSync(body);
-      const text = body.toString('utf8');
-      if (!text.endsWith('\n')) throw new Error(`object ${o.Key} does not end with a newline`);
+      const text = await readObjectText(s3, bucket, o.Key!);
       out.push({ key: o.Key!, lines: text.slice(0, -1).split('\n') });
     }
     token = page.NextContinuationToken;
   } while (token);
   return out;
+}
+
+/**
+ * An object's lines as text (gunzipped for `.gz`), which must end with a newline. s3rver rewrites an
+ * object's file in place when the same key is PUT again (as an emitter's retry or a new lease owner
+ * does with exactly-once keys), so a read racing that rewrite can end with the connection reset or
+ * with the part written so far; such a read is tried again, up to 5 times. S3 itself replaces an
+ * object atomically.
+ */
+async function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      let body = Buffer.from(await obj.Body!.transformToByteArray());
+      if (key.endsWith('.gz')) body = gunzipSync(body);
+      const text = body.toString('utf8');
+      if (!text.endsWith('\n')) throw Object.assign(new Error(`object ${key} does not end with a newline`), { code: 'NO_NEWLINE' });
+      return text;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if ((code !== 'ECONNRESET' && code !== 'NO_NEWLINE' && code !== 'Z_BUF_ERROR') || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
 
 /** Every record line in the bucket, parsed. */
