@@ -1,14 +1,12 @@
 // The partition of each kept output, computed in the pool's runner: from the model the transform
 // returned (or the raw record as JSON), with each record's own arrival time; merged on bisection.
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Partitioning, TransformResult } from '../src/core/records.js';
 import { parseKeyTemplate } from '../src/emitters/key-template.js';
 import { mergeHalves } from '../src/transform/merge-results.js';
 import { packWindow, sliceWindow } from '../src/transform/record-window.js';
 import { TransformRunner } from '../src/transform/transform-runner.js';
+import { runnerFor } from './helpers/transform-source.js';
 
 const MIDNIGHT = Date.UTC(2025, 0, 1);
 
@@ -25,14 +23,6 @@ function window(values: string[], arrivals: number[], p: Partitioning) {
 
 /** The partition value of each kept output. */
 const perOutput = (r: TransformResult) => [...r.partitionOf!].map((p) => r.partitions![p]);
-
-async function runnerFor(t: import('ava').ExecutionContext, source: string): Promise<TransformRunner> {
-  const dir = await mkdtemp(join(tmpdir(), 'kc-partitions-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'transform.mjs');
-  await writeFile(file, source);
-  return TransformRunner.load(file);
-}
 
 const MODULE = `
   export function toRecord(data) { const m = JSON.parse(data.toString()); if (m.boom) throw new Error('boom'); return m; }

@@ -1,18 +1,7 @@
 import test from 'ava';
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TransformRunner } from '../src/transform/transform-runner.js';
 import { packWindow } from '../src/transform/record-window.js';
 import { outputBytes } from '../src/core/records.js';
-
-async function runnerFor(t: import('ava').ExecutionContext, source: string): Promise<TransformRunner> {
-  const dir = await mkdtemp(join(tmpdir(), 'kc-runner-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'transform.mjs');
-  await writeFile(file, source);
-  return TransformRunner.load(file);
-}
+import { runnerFor } from './helpers/transform-source.js';
 
 function window(values: string[]) {
   return packWindow('shardId-000000000007', values.map((v, i) => ({
