@@ -3,8 +3,7 @@
 // run with `emitter.exactlyOnce: false` shows what the journal prevents.
 import test, { type ExecutionContext } from 'ava';
 import { createStream } from '../src/aws/create-stream.js';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { readObjects, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
+import { listObjectsPage, readObjects, startEnv, uniqueName, waitFor, type Env } from './helpers/components.js';
 import { fleet, isMsg, Load, verify, type Fleet } from './helpers/worker-processes.js';
 import { fixture } from './helpers/pipeline-options.js';
 
@@ -50,7 +49,7 @@ async function objectCount(f: Fleet): Promise<number> {
   let n = 0;
   let token: string | undefined;
   do {
-    const page = await env.s3Client.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: `${f.stream}/`, ContinuationToken: token }));
+    const page = await listObjectsPage(env.s3Client, env.bucket, `${f.stream}/`, token);
     n += page.KeyCount ?? 0;
     token = page.NextContinuationToken;
   } while (token);

@@ -81,7 +81,7 @@ export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Pr
   const out: Array<{ key: string; lines: string[] }> = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await listObjectsPage(s3, bucket, prefix, token);
     for (const o of page.Contents ?? []) {
       if (o.Key!.endsWith(WRITE_CHECK_NAME)) continue;
       const text = await readObjectText(s3, bucket, o.Key!);
@@ -93,27 +93,40 @@ export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Pr
 }
 
 /**
- * An object's lines as text (gunzipped for `.gz`), which must end with a newline. s3rver rewrites an
- * object's file in place when the same key is PUT again (as an emitter's retry or a new lease owner
- * does with exactly-once keys), so a read racing that rewrite can end with the connection reset or
- * with the part written so far; such a read is tried again, up to 5 times. S3 itself replaces an
- * object atomically.
+ * Runs a read of the bucket again (up to 5 times) when it raced s3rver rewriting an object in
+ * place: on a repeated PUT of a key (an emitter's retry, or a new lease owner writing exactly-once
+ * keys) s3rver truncates the object's file and its metadata file and writes them anew, so a read
+ * at that moment ends with the connection reset, the part written so far, or a 500 (metadata that
+ * does not parse, also when listing). S3 itself replaces an object atomically.
  */
-async function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
+async function raceTolerant<T>(read: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      let body = Buffer.from(await obj.Body!.transformToByteArray());
-      if (key.endsWith('.gz')) body = gunzipSync(body);
-      const text = body.toString('utf8');
-      if (!text.endsWith('\n')) throw Object.assign(new Error(`object ${key} does not end with a newline`), { code: 'NO_NEWLINE' });
-      return text;
+      return await read();
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if ((code !== 'ECONNRESET' && code !== 'NO_NEWLINE' && code !== 'Z_BUF_ERROR') || attempt >= 5) throw err;
+      const { code, name } = err as { code?: unknown; name?: unknown };
+      const raced = code === 'ECONNRESET' || code === 'NO_NEWLINE' || code === 'Z_BUF_ERROR' || name === 'InternalError';
+      if (!raced || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 50 * attempt));
     }
   }
+}
+
+/** One page of ListObjectsV2 (see raceTolerant). */
+export function listObjectsPage(s3: S3Client, bucket: string, prefix: string, token?: string) {
+  return raceTolerant(() => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })));
+}
+
+/** An object's lines as text (gunzipped for `.gz`), which must end with a newline (see raceTolerant). */
+function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  return raceTolerant(async () => {
+    const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    let body = Buffer.from(await obj.Body!.transformToByteArray());
+    if (key.endsWith('.gz')) body = gunzipSync(body);
+    const text = body.toString('utf8');
+    if (!text.endsWith('\n')) throw Object.assign(new Error(`object ${key} does not end with a newline`), { code: 'NO_NEWLINE' });
+    return text;
+  });
 }
 
 /** Every record line in the bucket, parsed. */
