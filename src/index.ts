@@ -4,7 +4,7 @@ export { resolveConfig, DEFAULTS, type PipelineOptions, type ResolvedConfig, typ
   type FileEmitterConfig, type SourceConfig, type StartPosition } from './config/config.js';
 export { createStream, type CreateStreamOptions } from './aws/create-stream.js';
 export { createKinesisClient } from './aws/kinesis-client.js';
-export { KinesisCborClient, type KinesisCborClientOptions, type CborGetRecordsInput, type CborGetRecordsOutput, type CborRecord } from './aws/kinesis-cbor-client.js';
+export { KinesisCborClient, type KinesisCborClientOptions, type CborGetRecordsInput, type CborGetRecordsOutput, type CborGetRecordSpansOutput, type CborRecord } from './aws/kinesis-cbor-client.js';
 export { createS3Client } from './aws/s3-client.js';
 export type { CheckpointStore } from './checkpoint/checkpoint-store.js';
 export type { LeaseFence, LeaseState, LeaseStore, LeaseView, RenewResult } from './checkpoint/lease-store.js';
@@ -16,7 +16,8 @@ export { FileCheckpointStore } from './checkpoint/file-checkpoint-store.js';
 export type { Emitter, EmitAttempt } from './emitters/emitter.js';
 export { emitWithRetry, EMIT_RETRY_DEFAULTS, type EmitRetryOptions } from './emitters/emit-with-retry.js';
 export { sequenceNumberAt, sequenceNumbers, packSequenceNumbers, type Batch } from './core/batch.js';
-export type { StartAt, SourceRecord } from './core/records.js';
+export type { StartAt, SourceRecord, RecordSpans, SourceRecords } from './core/records.js';
+export { recordsOfSpans, spansOfRecords } from './core/record-spans.js';
 export { batchKey } from './emitters/emitter.js';
 export { S3Emitter, type S3EmitterOptions } from './emitters/s3/s3-emitter.js';
 export { FileEmitter, type FileEmitterOptions } from './emitters/file/file-emitter.js';
@@ -32,7 +33,7 @@ export { PostgresEmitter, createTableSql, type PostgresEmitterOptions } from './
 export { RedshiftBasicEmitter, createFileTableSql, type RedshiftBasicEmitterOptions } from './emitters/redshift/redshift-basic-emitter.js';
 export type { RedshiftAuthorization, RedshiftFormat } from './emitters/redshift/redshift-options.js';
 export { RedshiftManifestEmitter, type RedshiftManifestEmitterOptions } from './emitters/redshift/redshift-manifest-emitter.js';
-export type { ShardSource, ShardReader, ShardInfo, ReadResult } from './sources/shard-source.js';
+export type { ShardSource, ShardReader, ShardInfo, ReadResult, RawReadResult } from './sources/shard-source.js';
 export { KinesisShardSource } from './sources/kinesis-shard-source.js';
 export { FileShardSource } from './sources/file-shard-source.js';
 export { RecordBuffer, type BufferLimits } from './actors/record-buffer.js';

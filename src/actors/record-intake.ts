@@ -3,9 +3,11 @@
  * de-aggregated into their user records (`reader.deaggregate`), each with the extended sequence
  * number `<sequenceNumber>.<subSequenceNumber>` (see `core/sequence.ts`), and, after a restart from a
  * checkpoint inside an aggregate, the user records that checkpoint already covers are dropped. A
- * response without an aggregate costs one 4-byte check per record and comes back as it is.
+ * response without an aggregate costs one 4-byte check per record and comes back as it is (objects or
+ * spans, as the reader gave it).
  */
-import type { SourceRecord, StartAt } from '../core/records.js';
+import type { SourceRecord, SourceRecords, StartAt } from '../core/records.js';
+import { spanHasKplMagic, isSpans, recordsOfSpans } from '../core/record-spans.js';
 import { decodeKplAggregate, hasKplMagic, KplAggregateError } from '../sources/kpl-aggregate.js';
 
 /** A Kinesis record with the KPL magic that is not a valid aggregate: it goes to the dead-letter sink. */
@@ -18,7 +20,7 @@ export interface CorruptAggregate {
 
 /** A response after the intake. */
 export interface Intake {
-  records: SourceRecord[];
+  records: SourceRecords;
   corrupt: CorruptAggregate[];
 }
 
@@ -34,21 +36,23 @@ export class RecordIntake {
   }
 
   /** The user records of a response, in order, and its corrupt aggregates. */
-  take(records: SourceRecord[]): Intake {
+  take(records: SourceRecords): Intake {
     if (!this.deaggregate || records.length === 0) return { records, corrupt: NONE };
     let i = 0;
-    while (i < records.length && !hasKplMagic(records[i].data)) i++;
+    if (isSpans(records)) while (i < records.length && !spanHasKplMagic(records, i)) i++;
+    else while (i < records.length && !hasKplMagic(records[i].data)) i++;
     const resume = this.resume;
     // The reader starts at the Kinesis record of the checkpoint (or, were it trimmed, later): only
     // the first response can hold user records that checkpoint covers.
     this.resume = null;
     if (i === records.length) return { records, corrupt: NONE };
-    return expand(records, i, resume);
+    // Aggregates are rare and split into objects: records held as spans become objects here.
+    return expand(isSpans(records) ? recordsOfSpans(records) : records, i, resume);
   }
 }
 
 /** De-aggregates `records[from ..]` (the ones before are plain records). */
-function expand(records: SourceRecord[], from: number, resume: RecordIntake['resume']): Intake {
+function expand(records: readonly SourceRecord[], from: number, resume: RecordIntake['resume']): Intake {
   const out = records.slice(0, from);
   const corrupt: CorruptAggregate[] = [];
   for (let i = from; i < records.length; i++) {

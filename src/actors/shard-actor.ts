@@ -9,9 +9,10 @@ import { sleep } from '../core/backoff.js';
 import { batchTransferables, emptyBatch, type Batch } from '../core/batch.js';
 import { ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { SourceRecord, StartAt, TransformResult } from '../core/records.js';
+import type { SourceRecords, StartAt, TransformResult } from '../core/records.js';
+import { sequenceNumberIn } from '../core/record-spans.js';
 import type { ResolvedConfig } from '../config/config.js';
-import type { ReadResult, ShardSource } from '../sources/shard-source.js';
+import type { RawReadResult, ShardSource } from '../sources/shard-source.js';
 import type { ActorStats, EmittedTotals, EmitterApi, ProgressEvent, TransformApi } from '../threads/protocol.js';
 import { transfer, type Promisified } from '../threads/rpc.js';
 import { packWindow, windowTransferables } from '../transform/record-window.js';
@@ -147,14 +148,15 @@ export class ShardActor {
     let ended = false;
     // While one response is cut into windows and sent to the pool, the next is already being read
     // (one response ahead), so the pool is not left idle during GetRecords' latency.
-    let ahead: Promise<ReadResult> | null = null;
+    let ahead: Promise<RawReadResult> | null = null;
+    const read = () => reader.readRaw ? reader.readRaw(this.abort.signal) : reader.read(this.abort.signal);
     try {
       while (!this.halted) {
         await this.waitForCapacity();
         if (this.halted) break;
-        let result: ReadResult;
+        let result: RawReadResult;
         try {
-          result = await (ahead ?? reader.read(this.abort.signal));
+          result = await (ahead ?? read());
         } catch (err) {
           if (this.halted) break;
           throw err;
@@ -167,7 +169,7 @@ export class ShardActor {
         // is always followed by another read (below), whose answer tells whether more is left.
         this.stats.caughtUp = result.ended || (records.length === 0 && result.millisBehindLatest === 0);
         if (records.length > 0 && !result.ended && !this.halted) {
-          ahead = reader.read(this.abort.signal);
+          ahead = read();
           ahead.catch(() => undefined); // surfaces when awaited above
         }
         const whole = await this.dispatchResponse(intake.take(records));
@@ -289,10 +291,10 @@ export class ShardActor {
     this.applyChain.catch((err) => this.fail(err));
   }
 
-  private dispatch(records: readonly SourceRecord[], from: number, to: number): void {
+  private dispatch(records: SourceRecords, from: number, to: number): void {
     const { shardId } = this.deps;
     const window = packWindow(shardId, records, from, to);
-    const range = `${records[from].sequenceNumber}..${records[to - 1].sequenceNumber}`;
+    const range = `${sequenceNumberIn(records, from)}..${sequenceNumberIn(records, to - 1)}`;
     const bytes = window.data.byteLength;
     this.windowsInFlight++;
     this.bytesInFlight += bytes;

@@ -1,7 +1,8 @@
 /**
  * Kinesis' answers in CBOR (`application/x-amz-cbor-1.1`) read into plain values: a GetRecords
- * answer into records whose `data` is a view into the answer's bytes, an error answer into an Error
- * shaped like the SDK's (`name`, `$metadata`, `$fault`) so that `isRetriable` judges both alike.
+ * answer into record spans of the answer's bytes (`kinesis-cbor-scan.ts`; an answer in an encoding
+ * that scan does not read is decoded in full here), an error answer into an Error shaped like the
+ * SDK's (`name`, `$metadata`, `$fault`) so that `isRetriable` judges both alike.
  *
  * What cbor-x gives for a byte string (checked in cbor-x 1.6's `decode.js`, `readBin`): with the
  * default `copyBuffers: false` it is `src.subarray(start, end)`, a view into the decoded buffer and
@@ -11,6 +12,9 @@
  */
 import { Decoder } from 'cbor-x';
 import { showValue } from '../core/errors.js';
+import type { RecordSpans } from '../core/records.js';
+import { spansOfRecords } from '../core/record-spans.js';
+import { epochMs, scanGetRecordsAnswer } from './kinesis-cbor-scan.js';
 
 /** One record of a GetRecords answer. */
 export interface CborRecord {
@@ -24,6 +28,13 @@ export interface CborRecord {
 
 export interface CborGetRecordsOutput {
   records: CborRecord[];
+  nextShardIterator: string | undefined;
+  millisBehindLatest: number;
+}
+
+/** A GetRecords answer with its records as spans of the answer's bytes (no object per record). */
+export interface CborGetRecordSpansOutput {
+  records: RecordSpans;
   nextShardIterator: string | undefined;
   millisBehindLatest: number;
 }
@@ -72,11 +83,6 @@ function decodeCbor(body: Uint8Array, context: AnswerContext): unknown {
   }
 }
 
-/** Seconds or ms since the epoch (arrival times are after 2013: 1e11 s is the year 5138, 1e11 ms is 1973). */
-function epochMs(n: number): number {
-  return Math.abs(n) < 1e11 ? Math.round(n * 1000) : Math.round(n);
-}
-
 /**
  * ApproximateArrivalTimestamp as ms since the epoch. It may come as a number of seconds (what
  * kinesalite sends, as in JSON), as CBOR tag 1 (which cbor-x turns into a Date, reading its number
@@ -118,8 +124,20 @@ function readRecord(value: unknown, index: number, body: Uint8Array, context: An
   return { data, sequenceNumber, partitionKey, arrival: arrivalMs(value.ApproximateArrivalTimestamp) };
 }
 
-/** A 2xx GetRecords answer. Sequence numbers are checked by the reader, as for the SDK's answers. */
-export function readGetRecordsAnswer(body: Uint8Array, context: AnswerContext): CborGetRecordsOutput {
+/**
+ * A 2xx GetRecords answer, its records as spans of `body`: scanned where it is in the plain
+ * encoding Kinesis sends, else decoded in full (and its records copied into a buffer of their own).
+ * Sequence numbers are checked by the reader, as for the SDK's answers.
+ */
+export function readGetRecordsAnswer(body: Uint8Array, context: AnswerContext): CborGetRecordSpansOutput {
+  const scanned = scanGetRecordsAnswer(body);
+  if (scanned) return scanned;
+  const decoded = decodeGetRecordsAnswer(body, context);
+  return { ...decoded, records: spansOfRecords(decoded.records) };
+}
+
+/** A 2xx GetRecords answer decoded in full: records whose `data` is a view into `body`. */
+export function decodeGetRecordsAnswer(body: Uint8Array, context: AnswerContext): CborGetRecordsOutput {
   const value = decodeCbor(body, context);
   if (!isMap(value)) throw unreadable(context, body, `it decodes to ${showValue(typeof value)}, not a map`);
   const records = value.Records ?? [];

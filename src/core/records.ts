@@ -29,6 +29,24 @@ export interface SourceRecord {
 }
 
 /**
+ * A source's records held as spans of one buffer, with no object per record: what the Kinesis
+ * reader makes of a GetRecords answer in CBOR (see `aws/kinesis-cbor-scan.ts`). Record i's data is
+ * `bytes[spans[6i] .. spans[6i+1])`, its sequence number (ASCII digits)
+ * `bytes[spans[6i+2] .. spans[6i+3])` and its partition key (UTF-8) `bytes[spans[6i+4] .. spans[6i+5])`.
+ * `core/record-spans.ts` reads them; `transform/record-window.ts` packs them into windows.
+ */
+export interface RecordSpans {
+  bytes: Uint8Array;
+  spans: Uint32Array;
+  /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
+  arrivals: Float64Array;
+  length: number;
+}
+
+/** A response's records, as objects or as spans of one buffer. */
+export type SourceRecords = readonly SourceRecord[] | RecordSpans;
+
+/**
  * Sequence numbers and partition keys of a window's records, packed once when the window is cut and
  * referenced by index from then on (strings would be cloned at every hop between threads): record
  * i's sequence number (latin1 digits) is `keys[keyOffsets[2i] .. keyOffsets[2i+1])` and its

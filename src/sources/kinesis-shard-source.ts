@@ -4,10 +4,11 @@ import type { KinesisCborClient } from '../aws/kinesis-cbor-client.js';
 import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { SourceRecord, StartAt } from '../core/records.js';
+import type { RecordSpans, SourceRecord, StartAt } from '../core/records.js';
+import { isSpanSequenceNumber, recordsOfSpans, spanSequenceNumber } from '../core/record-spans.js';
 import { isSequenceNumber } from '../core/sequence.js';
 import { checkShardId } from '../core/shard-id.js';
-import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
+import type { RawReadResult, ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 import { kinesisSdk } from '../aws/sdk-modules.js';
 
 const { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } = kinesisSdk();
@@ -25,9 +26,12 @@ export interface KinesisShardSourceOptions {
   cborClient?: KinesisCborClient;
 }
 
-/** A GetRecords answer as both protocols give it; sequence numbers are checked by the reader. */
+/**
+ * A GetRecords answer as both protocols give it: spans of the answer in CBOR, objects from the SDK
+ * in JSON. Sequence numbers are checked by the reader.
+ */
 interface RecordsPage {
-  records: Array<Omit<SourceRecord, 'sequenceNumber'> & { sequenceNumber: string | undefined }>;
+  records: RecordSpans | Array<Omit<SourceRecord, 'sequenceNumber'> & { sequenceNumber: string | undefined }>;
   nextShardIterator: string | undefined;
   millisBehindLatest: number;
 }
@@ -109,9 +113,19 @@ class KinesisShardReader implements ShardReader {
    * Sequence numbers name batch files and keys, so one that is not a number (a broken or hostile
    * endpoint) fails the read with a non-retriable error naming it, before anything is written.
    */
-  private checkSequenceNumber(value: string | undefined): string {
-    if (isSequenceNumber(value)) return value;
-    throw new ConnectorError(`GetRecords of ${this.shardId} gave the sequence number ${showValue(value)}, which is not one (0 or up to 129 digits)`,
+  private checkSequenceNumbers(records: RecordsPage['records']): SourceRecord[] | RecordSpans {
+    if (Array.isArray(records)) {
+      for (const r of records) if (!isSequenceNumber(r.sequenceNumber)) throw this.badSequenceNumber(r.sequenceNumber);
+      return records as SourceRecord[];
+    }
+    for (let i = 0; i < records.length; i++) {
+      if (!isSpanSequenceNumber(records, i)) throw this.badSequenceNumber(Buffer.from(records.bytes).toString('utf8', records.spans[6 * i + 2], records.spans[6 * i + 3]));
+    }
+    return records;
+  }
+
+  private badSequenceNumber(value: string | undefined): ConnectorError {
+    return new ConnectorError(`GetRecords of ${this.shardId} gave the sequence number ${showValue(value)}, which is not one (0 or up to 129 digits)`,
       { code: 'BAD_SEQUENCE_NUMBER', retriable: false });
   }
 
@@ -119,7 +133,7 @@ class KinesisShardReader implements ShardReader {
   private async getRecords(iterator: string, signal?: AbortSignal): Promise<RecordsPage> {
     const limit = this.options.maxRecordsPerCall ?? 10_000;
     const cbor = this.options.cborClient;
-    if (cbor) return cbor.getRecords({ shardIterator: iterator, limit, shardId: this.shardId }, signal);
+    if (cbor) return cbor.getRecordSpans({ shardIterator: iterator, limit, shardId: this.shardId }, signal);
     const out = await this.options.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }), { abortSignal: signal });
     return {
       records: (out.Records ?? []).map((r) => ({
@@ -134,14 +148,18 @@ class KinesisShardReader implements ShardReader {
   }
 
   async read(signal?: AbortSignal): Promise<ReadResult> {
+    const result = await this.readRaw(signal);
+    return Array.isArray(result.records) ? result as ReadResult : { ...result, records: recordsOfSpans(result.records) };
+  }
+
+  async readRaw(signal?: AbortSignal): Promise<RawReadResult> {
     for (;;) {
       if (!this.iterator) this.iterator = await this.freshIterator(signal);
       try {
         const iterator = this.iterator;
         const page = await this.withRetry('GetRecords', () => this.getRecords(iterator, signal), signal);
-        for (const r of page.records) this.checkSequenceNumber(r.sequenceNumber);
-        const records = page.records as SourceRecord[];
-        if (records.length > 0) this.lastSeq = records[records.length - 1].sequenceNumber;
+        const records = this.checkSequenceNumbers(page.records);
+        if (records.length > 0) this.lastSeq = Array.isArray(records) ? records[records.length - 1].sequenceNumber : spanSequenceNumber(records, records.length - 1);
         this.iterator = page.nextShardIterator ?? null;
         return { records, millisBehindLatest: page.millisBehindLatest, ended: !page.nextShardIterator };
       } catch (err) {

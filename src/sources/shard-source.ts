@@ -1,5 +1,5 @@
 /** Where records come from: a Kinesis stream, or anything shaped like one (see `file-shard-source.ts`). */
-import type { SourceRecord, StartAt } from '../core/records.js';
+import type { RecordSpans, SourceRecord, StartAt } from '../core/records.js';
 
 export interface ShardInfo {
   shardId: string;
@@ -16,9 +16,20 @@ export interface ReadResult {
   ended: boolean;
 }
 
+/** A `ReadResult` whose records are objects or spans of one buffer, whichever the reader holds. */
+export interface RawReadResult extends Omit<ReadResult, 'records'> {
+  records: SourceRecord[] | RecordSpans;
+}
+
 /** Reads one shard from a start position, in order. */
 export interface ShardReader {
   read(signal?: AbortSignal): Promise<ReadResult>;
+  /**
+   * Optional: `read`, with the records as the reader holds them. The Kinesis reader holds a CBOR
+   * answer's records as spans of its bytes (`RecordSpans`): no object per record until one is asked
+   * for. The shard actor calls it instead of `read` when a reader has it.
+   */
+  readRaw?(signal?: AbortSignal): Promise<RawReadResult>;
   /** Releases what the reader holds (file handles, ...). Optional. */
   close?(): Promise<void>;
 }

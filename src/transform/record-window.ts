@@ -1,7 +1,55 @@
 /** Packs a slice of a shard's records into one transferable window, and reads them back. */
-import type { RecordWindow, SourceRecord } from '../core/records.js';
+import { isSpans } from '../core/record-spans.js';
+import type { RecordSpans, RecordWindow, SourceRecord, SourceRecords } from '../core/records.js';
 
-export function packWindow(shardId: string, records: readonly SourceRecord[], from = 0, to = records.length): RecordWindow {
+/** Records `from .. to` packed into one window: each record's bytes, sequence number and partition key copied once. */
+export function packWindow(shardId: string, records: SourceRecords, from = 0, to = records.length): RecordWindow {
+  return isSpans(records) ? packSpans(shardId, records, from, to) : packObjects(shardId, records, from, to);
+}
+
+/** Copies `b[start .. end)` to `out` at `at`: a loop for short runs (a view for each would cost more than the copy). */
+function copyBytes(b: Uint8Array, start: number, end: number, out: Uint8Array, at: number): void {
+  if (end - start > 64) {
+    out.set(b.subarray(start, end), at);
+    return;
+  }
+  for (let k = start; k < end; k++) out[at++] = b[k];
+}
+
+function packSpans(shardId: string, r: RecordSpans, from: number, to: number): RecordWindow {
+  const n = to - from;
+  const { spans, bytes } = r;
+  let total = 0;
+  let keyBytes = 0;
+  for (let i = from; i < to; i++) {
+    total += spans[6 * i + 1] - spans[6 * i];
+    keyBytes += (spans[6 * i + 3] - spans[6 * i + 2]) + (spans[6 * i + 5] - spans[6 * i + 4]);
+  }
+  // Every byte is written below; a buffer of its own (not Node's pool): it is moved to the pool.
+  const data = Buffer.allocUnsafeSlow(total);
+  const offsets = new Uint32Array(n + 1);
+  const keys = Buffer.allocUnsafeSlow(keyBytes);
+  const keyOffsets = new Uint32Array(2 * n + 1);
+  let pos = 0;
+  let kpos = 0;
+  for (let i = 0; i < n; i++) {
+    const at = 6 * (from + i);
+    offsets[i] = pos;
+    copyBytes(bytes, spans[at], spans[at + 1], data, pos);
+    pos += spans[at + 1] - spans[at];
+    keyOffsets[2 * i] = kpos;
+    copyBytes(bytes, spans[at + 2], spans[at + 3], keys, kpos);
+    kpos += spans[at + 3] - spans[at + 2];
+    keyOffsets[2 * i + 1] = kpos;
+    copyBytes(bytes, spans[at + 4], spans[at + 5], keys, kpos);
+    kpos += spans[at + 5] - spans[at + 4];
+  }
+  offsets[n] = pos;
+  keyOffsets[2 * n] = kpos;
+  return { shardId, data: data.buffer, offsets, keys: keys.buffer, keyOffsets, arrivals: r.arrivals.slice(from, to) };
+}
+
+function packObjects(shardId: string, records: readonly SourceRecord[], from: number, to: number): RecordWindow {
   const n = to - from;
   let total = 0;
   for (let i = from; i < to; i++) total += records[i].data.byteLength;
