@@ -8,7 +8,7 @@
 // `--protocol cbor|json` is passed on as `kinesis.protocol` only when given; `--exactly-once
 // true|false` as `emitter.exactlyOnce` (default: the emitter's default) and `--format ndjson|parquet`
 // as `emitter.format`; `--key` as `emitter.key`; `--max-bytes-in-flight` as `reader.maxBytesInFlight`;
-// `--windows-in-flight` as `transform.windowsInFlight`; `--prefix` names the objects' prefix (default `pipeline/`).
+// `--windows-in-flight` as `transform.windowsInFlight`; `--max-bytes-per-call` as `reader.maxBytesPerCall`; `--prefix` names the objects' prefix (default `pipeline/`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,8 @@ try {
       ...(f.key ? { key: f.key } : {}),
     },
     deadLetter: { dir: join(dir, 'dead-letter') },
-    reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000), ...(f['max-bytes-in-flight'] ? { maxBytesInFlight: Number(f['max-bytes-in-flight']) } : {}) },
+    reader: { pollIntervalMs: 200, maxRecordsPerCall: Number(f.limit ?? 10_000), ...(f['max-bytes-in-flight'] ? { maxBytesInFlight: Number(f['max-bytes-in-flight']) } : {}),
+      ...(f['max-bytes-per-call'] ? { maxBytesPerCall: Number(f['max-bytes-per-call']) } : {}) },
   }, { logger: silentLogger });
   const peak = sampleRss();
   await pipeline.start();

@@ -96,6 +96,24 @@ test.serial('the same records through both protocols, byte for byte: binary, tin
   t.deepEqual(cborEnd.map((p) => [p.records.length, p.ended]), jsonEnd.map((p) => [p.records.length, p.ended]));
 });
 
+test.serial('reader.maxBytesPerCall: after the first answer, each asks for as many records as fit the budget (both protocols); small records keep the full Limit', async (t) => {
+  const stream = uniqueName('cbor-bytes');
+  await createStream(env.kinesisClient, stream, 1);
+  const big = Array.from({ length: 40 }, (_, i) => ({ Data: randomBytes(10_000), PartitionKey: `big-${i}` }));
+  const small = Array.from({ length: 30 }, (_, i) => ({ Data: randomBytes(10), PartitionKey: `s-${i}` }));
+  await putAll(env.kinesisClient, stream, [...big, ...small]);
+  for (const protocol of ['cbor', 'json'] as const) {
+    const src = new KinesisShardSource({ client: env.kinesisClient, stream, logger: captureLogger(), maxRecordsPerCall: 12, maxBytesPerCall: 40_000,
+      cborClient: protocol === 'cbor' ? cbor : undefined });
+    const sizes = (await readShard(src)).map((p) => p.records.length);
+    // 12 records of 10 KB, then 40,000 / ~10,030 bytes a record = 3 at a time; the small records bring the Limit back to 12.
+    t.deepEqual(sizes.slice(0, 11), [12, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], `${protocol}: ${sizes.join(' ')}`);
+    t.true(sizes.slice(11).includes(12), `${protocol}: ${sizes.join(' ')}`);
+    t.is(sizes[sizes.length - 1], 0);
+    t.is(sizes.reduce((a, b) => a + b, 0), 70);
+  }
+});
+
 // kinesalite's own CBOR cuts answers past ~32 KB (see src/local/kinesalite-cbor.ts): small records only.
 test.serial('kinesalite on its own (record data as base64 text in CBOR) reads the same through CBOR', async (t) => {
   const server: Server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });

@@ -9,7 +9,7 @@ export const DEFAULTS = {
   buffer: { maxRecords: 500, maxBytes: 1024 * 1024, maxAgeMs: 1000, maxOpenPartitions: 500 },
   emitter: { type: 'file', dir: './output', prefix: '', gzip: false, threads: 1, exactlyOnce: true },
   deadLetter: { dir: './dead-letter' },
-  reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 1000, maxBytesInFlight: 32 * 1024 * 1024, deaggregate: true },
+  reader: { maxRecordsPerCall: 10_000, maxBytesPerCall: 2 * 1024 * 1024, pollIntervalMs: 1000, maxBytesInFlight: 32 * 1024 * 1024, deaggregate: true },
   shards: { discoveryIntervalMs: 10_000 },
   lease: { durationMs: 10_000, maxStealsPerInterval: 1 },
   restart: { baseMs: 500, maxMs: 30_000, maxRestarts: 10, windowMs: 60_000, slowRetryMs: 60_000 },

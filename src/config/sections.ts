@@ -131,6 +131,14 @@ export function deadLetterSection(context: OptionsContext) {
 export const readerSection = section({
   /** GetRecords `Limit`. @defaultValue 10000 */
   maxRecordsPerCall: integer(1, 10_000).default(DEFAULTS.reader.maxRecordsPerCall),
+  /**
+   * Bytes a GetRecords answer should hold at most: a shard's next `Limit` is this divided by the mean
+   * size of a record (data and keys) in its last answer, within 1 .. `maxRecordsPerCall`. A shard
+   * holds up to two answers while it packs windows, so this bounds the reader's memory per shard; 0
+   * leaves `Limit` at `maxRecordsPerCall` (answers of up to 10 MB, Kinesis' own cap).
+   * @defaultValue 2097152
+   */
+  maxBytesPerCall: integer(0, 10 * 1024 * 1024).default(DEFAULTS.reader.maxBytesPerCall),
   /** Wait after an empty GetRecords. @defaultValue 1000 */
   pollIntervalMs: integer(0).default(DEFAULTS.reader.pollIntervalMs),
   /**

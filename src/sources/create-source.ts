@@ -15,7 +15,8 @@ export async function createSource(config: ResolvedConfig, logger: Logger): Prom
   const cborClient = config.kinesis.protocol === 'cbor'
     ? new (await import('../aws/kinesis-cbor-client.js')).KinesisCborClient({ region: config.kinesis.region, endpoint: config.kinesis.endpoint, credentials: client.config.credentials })
     : undefined;
-  const source = new KinesisShardSource({ client, cborClient, stream: config.stream, logger, maxRecordsPerCall: config.reader.maxRecordsPerCall });
+  const source = new KinesisShardSource({ client, cborClient, stream: config.stream, logger,
+    maxRecordsPerCall: config.reader.maxRecordsPerCall, maxBytesPerCall: config.reader.maxBytesPerCall });
   const close = source.close.bind(source);
   source.close = async () => {
     await close();

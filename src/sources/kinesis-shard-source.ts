@@ -20,6 +20,12 @@ export interface KinesisShardSourceOptions {
   /** GetRecords `Limit`. @defaultValue 10000 */
   maxRecordsPerCall?: number;
   /**
+   * Bytes an answer should hold at most: each shard's next `Limit` is this divided by the mean
+   * size of a record in its last answer with records (within 1 .. `maxRecordsPerCall`), starting
+   * from `maxRecordsPerCall`. 0: `maxRecordsPerCall` always. @defaultValue 0
+   */
+  maxBytesPerCall?: number;
+  /**
    * When set, GetRecords goes through it, in CBOR (see `kinesis.protocol`); ListShards and
    * GetShardIterator stay on `client`. @defaultValue none: GetRecords through `client`, in JSON
    */
@@ -81,8 +87,26 @@ export class KinesisShardSource implements ShardSource {
 class KinesisShardReader implements ShardReader {
   private iterator: string | null = null;
   private lastSeq: string | null = null;
+  /** The next GetRecords `Limit` (see `maxBytesPerCall`). */
+  private limit: number;
 
-  constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt) {}
+  constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt) {
+    this.limit = options.maxRecordsPerCall ?? 10_000;
+  }
+
+  /** Sizes the next `Limit` from an answer's records (their data and keys: what an answer holds per record). */
+  private learnLimit(records: SourceRecord[] | RecordSpans): void {
+    const budget = this.options.maxBytesPerCall ?? 0;
+    if (budget <= 0 || records.length === 0) return;
+    let bytes = 0;
+    if (Array.isArray(records)) for (const r of records) bytes += r.data.byteLength + r.sequenceNumber.length + r.partitionKey.length;
+    else {
+      const { spans } = records;
+      for (let i = 6 * records.length - 6; i >= 0; i -= 6) bytes += (spans[i + 1] - spans[i]) + (spans[i + 3] - spans[i + 2]) + (spans[i + 5] - spans[i + 4]);
+    }
+    const max = this.options.maxRecordsPerCall ?? 10_000;
+    this.limit = Math.max(1, Math.min(max, Math.floor(budget / Math.max(1, bytes / records.length))));
+  }
 
   private async freshIterator(signal?: AbortSignal): Promise<string> {
     const at: StartAt = this.lastSeq ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSeq } : this.startAt;
@@ -131,7 +155,7 @@ class KinesisShardReader implements ShardReader {
 
   /** One GetRecords call, in CBOR through `cborClient` when there is one, else through the SDK. */
   private async getRecords(iterator: string, signal?: AbortSignal): Promise<RecordsPage> {
-    const limit = this.options.maxRecordsPerCall ?? 10_000;
+    const limit = this.limit;
     const cbor = this.options.cborClient;
     if (cbor) return cbor.getRecordSpans({ shardIterator: iterator, limit, shardId: this.shardId }, signal);
     const out = await this.options.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }), { abortSignal: signal });
@@ -159,6 +183,7 @@ class KinesisShardReader implements ShardReader {
         const iterator = this.iterator;
         const page = await this.withRetry('GetRecords', () => this.getRecords(iterator, signal), signal);
         const records = this.checkSequenceNumbers(page.records);
+        this.learnLimit(records);
         if (records.length > 0) this.lastSeq = Array.isArray(records) ? records[records.length - 1].sequenceNumber : spanSequenceNumber(records, records.length - 1);
         this.iterator = page.nextShardIterator ?? null;
         return { records, millisBehindLatest: page.millisBehindLatest, ended: !page.nextShardIterator };

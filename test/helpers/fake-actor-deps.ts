@@ -287,7 +287,7 @@ export interface ConfigOverrides {
 export function actorConfig(overrides: ConfigOverrides = {}): ActorConfig {
   return {
     buffer: { maxRecords: 1000, maxBytes: 1 << 20, maxAgeMs: 600_000, maxOpenPartitions: 500, ...overrides.buffer },
-    reader: { maxRecordsPerCall: 10_000, pollIntervalMs: 5, maxIdlePollIntervalMs: 5, maxBytesInFlight: 1 << 30, deaggregate: true, ...overrides.reader },
+    reader: { maxRecordsPerCall: 10_000, maxBytesPerCall: 0, pollIntervalMs: 5, maxIdlePollIntervalMs: 5, maxBytesInFlight: 1 << 30, deaggregate: true, ...overrides.reader },
     transform: { threads: 1, windowRecords: 100, windowTargetMs: 50, windowsInFlight: 4, timeoutMs: 60_000, loadTimeoutMs: 30_000, rawFraming: 'lines', ...overrides.transform },
   };
 }
