@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileShardSource } from '../src/sources/file-shard-source.js';
 import { SHARD_END } from '../src/core/sequence.js';
+import type { RecordSpans } from '../src/core/records.js';
+import { spanPartitionKey, spanSequenceNumber } from '../src/core/record-spans.js';
 import { replayFiles } from './helpers/pipeline-options.js';
 
 async function tempDir(t: import('ava').ExecutionContext): Promise<string> {
@@ -39,6 +41,34 @@ test('FileShardSource: a line per record, numbered, across chunk boundaries, res
   t.deepEqual((await readAll(source, 'shard-a', { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: '3', subSequenceNumber: 0 })).map(([seq]) => seq), ['3', '4'], 'AT a line starts with it');
   t.deepEqual(await readAll(source, 'shard-a', { type: 'LATEST' }), []);
   await t.throwsAsync(readAll(source, 'shard-b', { type: 'TRIM_HORIZON' }), { message: /no replay file for shard shard-b/ });
+});
+
+test('FileShardSource reads lines as spans: numbers past one digit, empty lines, a final newline, reads of at most 8 MiB', async (t) => {
+  const dir = await tempDir(t);
+  const lines = Array.from({ length: 12_345 }, (_, i) => (i % 1000 === 7 ? '' : `{"i":${i}}`));
+  await writeFile(join(dir, 'shard-n.ndjson'), `${lines.join('\n')}\n`);
+  const source = new FileShardSource({ dir, maxRecordsPerCall: 5000 });
+  const all = await readAll(source, 'shard-n', { type: 'TRIM_HORIZON' });
+  t.deepEqual(all.map(([seq]) => seq), lines.map((_, i) => String(i + 1)), 'line numbers, with no record after the final newline');
+  t.deepEqual(all.map(([, data]) => data), lines);
+  const reader = source.openReader('shard-n', { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '9999' });
+  const raw = await reader.readRaw!();
+  const records = raw.records as RecordSpans;
+  t.is(records.length, 2346);
+  t.deepEqual([spanSequenceNumber(records, 0), spanPartitionKey(records, 0), spanSequenceNumber(records, 2345), spanPartitionKey(records, 2345)], ['10000', 'shard-n', '12345', 'shard-n']);
+  t.true(raw.ended);
+
+  const mb = 'y'.repeat(1 << 20);
+  await writeFile(join(dir, 'shard-m.ndjson'), Array.from({ length: 20 }, () => mb).join('\n'));
+  const big = source.openReader('shard-m', { type: 'TRIM_HORIZON' });
+  const sizes: number[] = [];
+  for (let r = await big.read(); ; r = await big.read()) {
+    sizes.push(r.records.length);
+    t.true(r.records.every((x) => x.data.byteLength === mb.length));
+    if (r.ended) break;
+  }
+  t.true(sizes.every((n) => n >= 1 && n <= 8), `a read holds at most 8 MiB: ${sizes.join(' ')}`);
+  t.is(sizes.reduce((a, b) => a + b, 0), 20);
 });
 
 test('replaying files into the file emitter with file checkpoints: every line once, SHARD_END at the end', async (t) => {

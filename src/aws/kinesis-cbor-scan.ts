@@ -286,6 +286,6 @@ export function scanGetRecordsAnswer(body: Uint8Array): ScannedAnswer | undefine
     if (err === GIVE_UP) return undefined;
     throw err;
   }
-  const records: RecordSpans = { bytes: body, spans: c.spans.subarray(0, 6 * c.length), arrivals: c.arrivals.subarray(0, c.length), length: c.length };
+  const records: RecordSpans = { bytes: body, keys: body, spans: c.spans.subarray(0, 6 * c.length), arrivals: c.arrivals.subarray(0, c.length), length: c.length };
   return { records, nextShardIterator, millisBehindLatest };
 }

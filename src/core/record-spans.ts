@@ -6,12 +6,17 @@
 import type { RecordSpans, SourceRecord, SourceRecords } from './records.js';
 
 function text(s: RecordSpans, start: number, end: number, encoding: 'latin1' | 'utf8'): string {
-  return Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength).toString(encoding, start, end);
+  return Buffer.from(s.keys.buffer, s.keys.byteOffset, s.keys.byteLength).toString(encoding, start, end);
 }
 
 /** Record i's sequence number. */
 export function spanSequenceNumber(s: RecordSpans, i: number): string {
   return text(s, s.spans[6 * i + 2], s.spans[6 * i + 3], 'latin1');
+}
+
+/** Record i's sequence number as it was given (UTF-8), for an error message about one that is not one. */
+export function spanSequenceText(s: RecordSpans, i: number): string {
+  return text(s, s.spans[6 * i + 2], s.spans[6 * i + 3], 'utf8');
 }
 
 /** Record i's sequence number, whichever way the records are held. */
@@ -46,7 +51,7 @@ export function isSpanSequenceNumber(s: RecordSpans, i: number): boolean {
   const end = s.spans[6 * i + 3];
   const n = end - start;
   if (n < 1 || n > 129) return false;
-  const b = s.bytes;
+  const b = s.keys;
   if (b[start] === 0x30) return n === 1;
   for (let k = start; k < end; k++) if (b[k] < 0x30 || b[k] > 0x39) return false;
   return true;
@@ -82,5 +87,5 @@ export function spansOfRecords(records: readonly SourceRecord[]): RecordSpans {
     spans[6 * i + 5] = at;
     arrivals[i] = r.arrival;
   });
-  return { bytes, spans, arrivals, length: records.length };
+  return { bytes, keys: bytes, spans, arrivals, length: records.length };
 }

@@ -29,14 +29,17 @@ export interface SourceRecord {
 }
 
 /**
- * A source's records held as spans of one buffer, with no object per record: what the Kinesis
- * reader makes of a GetRecords answer in CBOR (see `aws/kinesis-cbor-scan.ts`). Record i's data is
- * `bytes[spans[6i] .. spans[6i+1])`, its sequence number (ASCII digits)
- * `bytes[spans[6i+2] .. spans[6i+3])` and its partition key (UTF-8) `bytes[spans[6i+4] .. spans[6i+5])`.
- * `core/record-spans.ts` reads them; `transform/record-window.ts` packs them into windows.
+ * A source's records held as spans of buffers, with no object per record: what the Kinesis reader
+ * makes of a GetRecords answer in CBOR (see `aws/kinesis-cbor-scan.ts`) and the file source of a
+ * chunk of lines. Record i's data is `bytes[spans[6i] .. spans[6i+1])`, its sequence number (ASCII
+ * digits) `keys[spans[6i+2] .. spans[6i+3])` and its partition key (UTF-8)
+ * `keys[spans[6i+4] .. spans[6i+5])`; spans may overlap (records of a file share one partition key),
+ * and `keys` may be `bytes` itself (a CBOR answer). `core/record-spans.ts` reads them;
+ * `transform/record-window.ts` packs them into windows.
  */
 export interface RecordSpans {
   bytes: Uint8Array;
+  keys: Uint8Array;
   spans: Uint32Array;
   /** Approximate arrival time of each record, ms since the epoch (NaN when unknown). */
   arrivals: Float64Array;

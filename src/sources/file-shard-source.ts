@@ -1,17 +1,21 @@
 /**
  * A source that replays files instead of reading Kinesis: every `<shardId>.ndjson` (or `.jsonl`,
  * `.txt`) file in a directory is one shard, every line one record, its sequence number the line
- * number. Files are read a chunk at a time (memory does not grow with their size), and a shard ends
+ * number. Files are read a chunk at a time (memory does not grow with their size; a read takes at
+ * most `maxRecordsPerCall` lines and at most 8 MiB, unless one line is longer), and a shard ends
  * (it is checkpointed as SHARD_END) at the end of its file. Useful for replaying captured data and for
  * measuring the pipeline without a network in the way. A file whose name does not make a shard id
- * (see `isShardId`) fails the listing with a non-retriable error naming it.
+ * (see `isShardId`) fails the listing with a non-retriable error naming it. A read's lines are
+ * spans of the chunk they are in (`readRaw`), with the line numbers written once beside them: no
+ * object or string per record.
  */
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { confinedPath } from '../core/confined-path.js';
 import { ConnectorError } from '../core/errors.js';
 import { checkShardId } from '../core/shard-id.js';
-import type { SourceRecord, StartAt } from '../core/records.js';
-import type { ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
+import type { RecordSpans, StartAt } from '../core/records.js';
+import { recordsOfSpans } from '../core/record-spans.js';
+import type { RawReadResult, ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 
 const EXTENSIONS = ['.ndjson', '.jsonl', '.txt'];
 
@@ -39,6 +43,21 @@ export class FileShardSource implements ShardSource {
 }
 
 const CHUNK_BYTES = 1 << 20;
+/** A read that has lines stops before its buffer would grow past this (a line longer than it is still read whole). */
+const MAX_READ_BYTES = 8 << 20;
+/** Digits of the largest line number (2^53). */
+const MAX_DIGITS = 16;
+
+/** Writes `n` (a non-negative integer) in decimal at `at`; returns where it ends. */
+function writeDigits(out: Uint8Array, at: number, n: number): number {
+  let digits = 1;
+  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+  for (let k = at + digits - 1; k >= at; k--) {
+    out[k] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
+}
 
 /** Reads a shard's file a chunk at a time, so memory does not grow with the file. */
 class FileShardReader implements ShardReader {
@@ -56,18 +75,23 @@ class FileShardReader implements ShardReader {
     return open(confinedPath(this.dir, name), 'r');
   }
 
-  /** Appends the next chunk of the file to `pending`; false at the end of the file. */
+  /**
+   * Appends the next part of the file to `pending` (at least a chunk, and at least as much as it
+   * holds, so a long read copies what it holds a bounded number of times); false at the end of the file.
+   */
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    const { bytesRead } = await this.handle!.read(chunk, 0, CHUNK_BYTES, null);
+    const held = this.pending.length;
+    const size = Math.max(CHUNK_BYTES, held);
+    const buf = Buffer.allocUnsafeSlow(held + size);
+    this.pending.copy(buf, 0);
+    const { bytesRead } = await this.handle!.read(buf, held, size, null);
     if (bytesRead === 0) {
       this.eof = true;
       await this.handle!.close();
       return false;
     }
-    const data = chunk.subarray(0, bytesRead);
-    this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, data]) : data;
+    this.pending = buf.subarray(0, held + bytesRead);
     return true;
   }
 
@@ -105,6 +129,12 @@ class FileShardReader implements ShardReader {
   }
 
   async read(): Promise<ReadResult> {
+    const result = await this.readRaw();
+    return { ...result, records: recordsOfSpans(result.records) };
+  }
+
+  /** Up to `limit` lines as spans of the buffer they are in; the partition key (the shard id) and the line numbers in `keys`. */
+  async readRaw(): Promise<RawReadResult & { records: RecordSpans }> {
     this.handle ??= await this.open();
     if (!this.skipped) {
       this.skipped = true;
@@ -115,11 +145,42 @@ class FileShardReader implements ShardReader {
           : at.type === 'LATEST' ? Infinity : 0;
       this.lineNo += await this.lines(skip, () => {});
     }
-    const records: SourceRecord[] = [];
-    const shardId = this.shardId;
-    await this.lines(this.limit, (data) => {
-      records.push({ data, sequenceNumber: String(++this.lineNo), partitionKey: shardId, arrival: NaN });
-    });
+    // The lines are found in `pending` without cutting it, so that all of them lie in one buffer:
+    // `ends` holds each line's start and end.
+    const ends: number[] = [];
+    let start = 0;
+    for (;;) {
+      const buf = this.pending;
+      for (let nl = buf.indexOf(10, start); nl !== -1 && ends.length < 2 * this.limit; nl = buf.indexOf(10, start)) {
+        ends.push(start, nl);
+        start = nl + 1;
+      }
+      if (ends.length >= 2 * this.limit || (ends.length > 0 && buf.length + Math.max(CHUNK_BYTES, buf.length) > MAX_READ_BYTES)) break;
+      if (!(await this.fill())) {
+        // The last line of a file without a final newline.
+        if (start < this.pending.length) ends.push(start, this.pending.length);
+        start = this.pending.length;
+        break;
+      }
+    }
+    const n = ends.length / 2;
+    const bytes = this.pending;
+    this.pending = bytes.subarray(start);
+    const key = Buffer.from(this.shardId, 'utf8');
+    const keys = Buffer.allocUnsafeSlow(key.length + n * MAX_DIGITS);
+    key.copy(keys, 0);
+    const spans = new Uint32Array(6 * n);
+    let at = key.length;
+    for (let i = 0; i < n; i++) {
+      spans[6 * i] = ends[2 * i];
+      spans[6 * i + 1] = ends[2 * i + 1];
+      spans[6 * i + 2] = at;
+      at = writeDigits(keys, at, ++this.lineNo);
+      spans[6 * i + 3] = at;
+      spans[6 * i + 4] = 0;
+      spans[6 * i + 5] = key.length;
+    }
+    const records: RecordSpans = { bytes, keys, spans, arrivals: new Float64Array(n).fill(NaN), length: n };
     return { records, millisBehindLatest: 0, ended: this.eof && this.pending.length === 0 };
   }
 }

@@ -5,7 +5,7 @@ import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RecordSpans, SourceRecord, StartAt } from '../core/records.js';
-import { isSpanSequenceNumber, recordsOfSpans, spanSequenceNumber } from '../core/record-spans.js';
+import { isSpanSequenceNumber, recordsOfSpans, spanSequenceNumber, spanSequenceText } from '../core/record-spans.js';
 import { isSequenceNumber } from '../core/sequence.js';
 import { checkShardId } from '../core/shard-id.js';
 import type { RawReadResult, ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
@@ -143,7 +143,7 @@ class KinesisShardReader implements ShardReader {
       return records as SourceRecord[];
     }
     for (let i = 0; i < records.length; i++) {
-      if (!isSpanSequenceNumber(records, i)) throw this.badSequenceNumber(Buffer.from(records.bytes).toString('utf8', records.spans[6 * i + 2], records.spans[6 * i + 3]));
+      if (!isSpanSequenceNumber(records, i)) throw this.badSequenceNumber(spanSequenceText(records, i));
     }
     return records;
   }

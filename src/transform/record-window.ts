@@ -18,7 +18,7 @@ function copyBytes(b: Uint8Array, start: number, end: number, out: Uint8Array, a
 
 function packSpans(shardId: string, r: RecordSpans, from: number, to: number): RecordWindow {
   const n = to - from;
-  const { spans, bytes } = r;
+  const { spans, bytes, keys: keySource } = r;
   let total = 0;
   let keyBytes = 0;
   for (let i = from; i < to; i++) {
@@ -38,10 +38,10 @@ function packSpans(shardId: string, r: RecordSpans, from: number, to: number): R
     copyBytes(bytes, spans[at], spans[at + 1], data, pos);
     pos += spans[at + 1] - spans[at];
     keyOffsets[2 * i] = kpos;
-    copyBytes(bytes, spans[at + 2], spans[at + 3], keys, kpos);
+    copyBytes(keySource, spans[at + 2], spans[at + 3], keys, kpos);
     kpos += spans[at + 3] - spans[at + 2];
     keyOffsets[2 * i + 1] = kpos;
-    copyBytes(bytes, spans[at + 4], spans[at + 5], keys, kpos);
+    copyBytes(keySource, spans[at + 4], spans[at + 5], keys, kpos);
     kpos += spans[at + 5] - spans[at + 4];
   }
   offsets[n] = pos;
