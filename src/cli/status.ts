@@ -9,7 +9,7 @@ import { formatStreamStatus, readStreamStatus } from '../supervisor/stream-statu
 export async function showStatus(file: string, json: boolean): Promise<string> {
   const { options, baseDir } = await loadConfigFile(file);
   const config = resolveConfig(options, { baseDir });
-  const source = await createSource(config, silentLogger);
+  const source = await createSource(config, silentLogger, 'list');
   const store = createCheckpointStore(config);
   try {
     const status = await readStreamStatus({ app: config.app, stream: config.stream }, source, store);

@@ -3,7 +3,12 @@ import type { ResolvedConfig } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { ShardSource } from './shard-source.js';
 
-export async function createSource(config: ResolvedConfig, logger: Logger): Promise<ShardSource> {
+/**
+ * `use` says what the source is for: `"read"` (a shard host thread reading records) or `"list"`
+ * (the supervisor and the status command, which only list shards): a listing source has no CBOR
+ * client, so the main thread does not load the signer and the CBOR decoder it never uses.
+ */
+export async function createSource(config: ResolvedConfig, logger: Logger, use: 'read' | 'list' = 'read'): Promise<ShardSource> {
   if (config.source.type === 'files') {
     const { FileShardSource } = await import('./file-shard-source.js');
     return new FileShardSource({ dir: config.source.dir, maxRecordsPerCall: config.reader.maxRecordsPerCall });
@@ -12,7 +17,7 @@ export async function createSource(config: ResolvedConfig, logger: Logger): Prom
   const { KinesisShardSource } = await import('./kinesis-shard-source.js');
   const client = createKinesisClient(config.kinesis);
   // GetRecords in CBOR signs with the SDK client's credentials provider: one chain, one cache.
-  const cborClient = config.kinesis.protocol === 'cbor'
+  const cborClient = config.kinesis.protocol === 'cbor' && use === 'read'
     ? new (await import('../aws/kinesis-cbor-client.js')).KinesisCborClient({ region: config.kinesis.region, endpoint: config.kinesis.endpoint, credentials: client.config.credentials })
     : undefined;
   const source = new KinesisShardSource({ client, cborClient, stream: config.stream, logger,

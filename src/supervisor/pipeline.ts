@@ -157,7 +157,7 @@ export class Pipeline {
   }
 
   private async listShards(): Promise<ShardInfo[]> {
-    this.source = await createSource(this.config, this.logger);
+    this.source = await createSource(this.config, this.logger, 'list');
     return this.source.listShards();
   }
 
