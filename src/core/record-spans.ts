@@ -1,5 +1,5 @@
 /**
- * Reading records held as spans of one buffer (`RecordSpans`, see `core/records.ts`), and turning
+ * Reading records held as spans of buffers (`RecordSpans`, see `core/records.ts`), and turning
  * them into `SourceRecord` objects and back, for the places that want one record at a time (a
  * `ShardReader.read()` caller, KPL de-aggregation).
  */
@@ -24,6 +24,7 @@ export function sequenceNumberIn(records: SourceRecords, i: number): string {
   return isSpans(records) ? spanSequenceNumber(records, i) : records[i].sequenceNumber;
 }
 
+/** Whether a response's records are held as spans (else they are `SourceRecord` objects). */
 export function isSpans(records: SourceRecords): records is RecordSpans {
   return !Array.isArray(records);
 }
@@ -66,7 +67,7 @@ export function recordsOfSpans(s: RecordSpans): SourceRecord[] {
   return out;
 }
 
-/** Records as spans of one new buffer holding their data, sequence numbers and partition keys. */
+/** Records as spans of one new buffer holding their data, sequence numbers and partition keys (it is both `bytes` and `keys`). */
 export function spansOfRecords(records: readonly SourceRecord[]): RecordSpans {
   let total = 0;
   for (const r of records) total += r.data.byteLength + Buffer.byteLength(r.sequenceNumber, 'utf8') + Buffer.byteLength(r.partitionKey, 'utf8');

@@ -16,7 +16,7 @@ export interface ReadResult {
   ended: boolean;
 }
 
-/** A `ReadResult` whose records are objects or spans of one buffer, whichever the reader holds. */
+/** A `ReadResult` whose records are objects or spans (`RecordSpans`), whichever the reader holds. */
 export interface RawReadResult extends Omit<ReadResult, 'records'> {
   records: SourceRecord[] | RecordSpans;
 }
@@ -26,8 +26,9 @@ export interface ShardReader {
   read(signal?: AbortSignal): Promise<ReadResult>;
   /**
    * Optional: `read`, with the records as the reader holds them. The Kinesis reader holds a CBOR
-   * answer's records as spans of its bytes (`RecordSpans`): no object per record until one is asked
-   * for. The shard actor calls it instead of `read` when a reader has it.
+   * answer's records as spans of its bytes, the file reader a read's lines as spans of its chunk
+   * (`RecordSpans`): no object per record until one is asked for. The shard actor calls it instead
+   * of `read` when a reader has it.
    */
   readRaw?(signal?: AbortSignal): Promise<RawReadResult>;
   /** Releases what the reader holds (file handles, ...). Optional. */
