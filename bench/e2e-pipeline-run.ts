@@ -8,7 +8,7 @@
 // `--protocol cbor|json` is passed on as `kinesis.protocol` only when given; `--exactly-once
 // true|false` as `emitter.exactlyOnce` (default: the emitter's default) and `--format ndjson|parquet`
 // as `emitter.format`; `--key` as `emitter.key`; `--max-bytes-in-flight` as `reader.maxBytesInFlight`;
-// `--windows-in-flight` as `transform.windowsInFlight`; `--max-bytes-per-call` as `reader.maxBytesPerCall`; `--prefix` names the objects' prefix (default `pipeline/`).
+// `--windows-in-flight` as `transform.windowsInFlight`; `--max-bytes-per-call` as `reader.maxBytesPerCall`; `--window-target-ms` as `transform.windowTargetMs`; `--prefix` names the objects' prefix (default `pipeline/`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,8 @@ try {
     app: 'bench-e2e', stream: f.stream,
     kinesis: kinesisOptions(f.kinesis, f.protocol),
     checkpoint: { file: join(dir, 'checkpoints.json'), intervalMs: 200 },
-    transform: { module: SAMPLE_TRANSFORM, threads: availableParallelism(), ...(f['windows-in-flight'] ? { windowsInFlight: Number(f['windows-in-flight']) } : {}) },
+    transform: { module: SAMPLE_TRANSFORM, threads: availableParallelism(), ...(f['windows-in-flight'] ? { windowsInFlight: Number(f['windows-in-flight']) } : {}),
+      ...(f['window-target-ms'] ? { windowTargetMs: Number(f['window-target-ms']) } : {}) },
     buffer: { maxRecords: 500, maxBytes: 1 << 20, maxAgeMs: Number(f.maxAgeMs ?? 250) },
     emitter: {
       type: 's3', bucket: f.bucket, prefix: f.prefix ?? 'pipeline/', endpoint: f.s3, forcePathStyle: true,
