@@ -68,6 +68,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       return running.map((a) => ({ shardId: a.shardId, generation: a.generation, position: a.position, emitted: { ...a.emitted } }));
     },
     ready() {},
+    listShards: () => source.listShards(),
     replaceEmitter(index: number, port: MessagePort) {
       emitters[index] = connect<EmitterApi>(port, `emitter thread ${index}`);
     },

@@ -13,8 +13,7 @@ import { ConnectorError, ThreadError, describeError, isPermanent } from '../core
 import { createConsoleLogger, type Logger } from '../core/logger.js';
 import { SHARD_END } from '../core/sequence.js';
 import { withTimeout } from '../core/with-timeout.js';
-import { createSource } from '../sources/create-source.js';
-import type { ShardInfo, ShardSource } from '../sources/shard-source.js';
+import type { ShardInfo } from '../sources/shard-source.js';
 import { deserializeError, type HostEvent, type ProgressEvent } from '../threads/protocol.js';
 import { exactlyOnce } from '../config/exactly-once.js';
 import { boundaryJournal, requireCutJournal } from './boundary-journal.js';
@@ -51,7 +50,8 @@ export class Pipeline {
   private readonly telemetry: PipelineTelemetry;
   /** The start-up is over (and succeeded). */
   private up = false;
-  private source: ShardSource | undefined;
+  /** The shards were listed once (through a host thread): discovery may list them again. */
+  private listing = false;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
   private starting: Promise<void> | undefined;
@@ -156,9 +156,11 @@ export class Pipeline {
       transformThreads: config.transform.threads, emitterThreads: this.threads.emitterCount, emitter: config.emitter.type }, 'pipeline started');
   }
 
+  /** Lists the shards through the first host thread (started for it): the main thread loads no Kinesis client. */
   private async listShards(): Promise<ShardInfo[]> {
-    this.source = await createSource(this.config, this.logger, 'list');
-    return this.source.listShards();
+    await this.threads.startFirstHost();
+    this.listing = true;
+    return this.threads.listShards();
   }
 
   private onHostEvent(event: HostEvent): void {
@@ -237,8 +239,8 @@ export class Pipeline {
   }
 
   private discover(): Promise<void> {
-    if (this.stopping || !this.source) return Promise.resolve();
-    this.discovering ??= this.source.listShards()
+    if (this.stopping || !this.listing) return Promise.resolve();
+    this.discovering ??= this.threads.listShards()
       .then((list) => this.registry.update(list, (id) => this.store.get(id)))
       .then(() => this.ownership.forget(this.registry.unlisted()))
       .then(() => this.startReady())
@@ -413,7 +415,7 @@ export class Pipeline {
     const failures = await this.threads.close();
     // A start-up that failed after taking leases gives them back (after a stop, they already are).
     await this.ownership.release().catch((err: unknown) => failures.push(err));
-    const rest = await Promise.allSettled([this.source?.close() ?? Promise.resolve(), this.store.close(), this.telemetry.close()]);
+    const rest = await Promise.allSettled([this.store.close(), this.telemetry.close()]);
     for (const r of rest) if (r.status === 'rejected') failures.push(r.reason);
     for (const err of failures) this.logger.error({ error: describeError(err) }, 'a cleanup step failed during shutdown');
   }

@@ -16,6 +16,7 @@ import {
 import { connect, serve, transfer } from '../threads/rpc.js';
 import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
 import { IO_THREAD_LIMITS } from '../threads/thread-limits.js';
+import type { ShardInfo } from '../sources/shard-source.js';
 import { RespawnPolicy } from './restart-policy.js';
 
 const WORKERS = new URL('../../workers/', import.meta.url);
@@ -64,6 +65,7 @@ export interface PoolLoad {
 
 export class ThreadManager {
   private pool: Piscina | undefined;
+  private poolStarting: Promise<void> | undefined;
   private emittersStarted: Promise<void> | undefined;
   private hosts: HostThread[] = [];
   private emitters: EmitterThread[] = [];
@@ -98,9 +100,12 @@ export class ThreadManager {
    * Starts the transform pool, whose first thread loads the transform module: rejects when the
    * module is broken. Needs no shard count, so it can run before (or while) the shards are listed.
    */
-  async startPool(): Promise<void> {
-    const { threads, module, loadTimeoutMs } = this.config.transform;
-    this.pool ??= await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS, logger: this.logger });
+  startPool(): Promise<void> {
+    this.poolStarting ??= (async () => {
+      const { threads, module, loadTimeoutMs } = this.config.transform;
+      this.pool = await startTransformPool({ threads, module, loadTimeoutMs, workers: WORKERS, logger: this.logger });
+    })();
+    return this.poolStarting;
   }
 
   /**
@@ -109,9 +114,38 @@ export class ThreadManager {
    */
   startEmitters(): Promise<void> {
     this.emittersStarted ??= (async () => {
-      for (let i = 0; i < this.config.emitter.threads; i++) this.emitters.push(await this.spawnEmitter(i, i === 0));
+      for (let i = 0; i < this.config.emitter.threads; i++) {
+        const emitter = await this.spawnEmitter(i, i === 0);
+        this.emitters.push(emitter);
+        // A host thread started before this emitter (the first one, which lists the shards) is
+        // connected to it now; those started later connect to every emitter when they spawn.
+        for (const host of this.hosts) this.connectEmitter(emitter, host);
+      }
     })();
     return this.emittersStarted;
+  }
+
+  /**
+   * Starts the first host thread (once), before the shards are listed: the supervisor lists them
+   * through it (`listShards`), so the main thread loads no Kinesis client. Resolves once it is up.
+   */
+  async startFirstHost(): Promise<void> {
+    if (this.hosts.length === 0) this.hosts.push(this.spawnHost(0));
+    await this.hosts[0].api.ready();
+  }
+
+  /** The stream's shards, listed by the first live host thread. */
+  listShards(): Promise<ShardInfo[]> {
+    const host = this.hosts.find((h) => !h.exited);
+    if (!host) return Promise.reject(new ThreadError('no shard host thread is running to list the shards'));
+    return host.api.listShards();
+  }
+
+  private connectEmitter(emitter: EmitterThread, host: HostThread): void {
+    if (host.exited) return;
+    const { port1, port2 } = new MessageChannel();
+    emitter.worker.postMessage({ type: 'connect', port: port1 }, [port1]);
+    void host.api.replaceEmitter(emitter.index, transfer(port2, [port2])).catch(() => undefined);
   }
 
   /**
@@ -123,7 +157,7 @@ export class ThreadManager {
     const { config } = this;
     await Promise.all([this.startPool(), this.startEmitters()]);
     const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, Math.floor(availableParallelism() / 2)));
-    for (let i = 0; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
+    for (let i = this.hosts.length; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
     // Every thread is up and has loaded its modules before the first actor starts.
     await Promise.all(this.hosts.map((h) => h.api.ready()));
     this.replacing = true;
@@ -209,12 +243,7 @@ export class ThreadManager {
       if (!this.replacing) return;
       this.spawnEmitter(thread.index).then((fresh) => {
         this.emitters[thread.index] = fresh;
-        for (const host of this.hosts) {
-          if (host.exited) continue;
-          const { port1, port2 } = new MessageChannel();
-          fresh.worker.postMessage({ type: 'connect', port: port1 }, [port1]);
-          void host.api.replaceEmitter(thread.index, transfer(port2, [port2])).catch(() => undefined);
-        }
+        for (const host of this.hosts) this.connectEmitter(fresh, host);
         // Actors using the dead thread fail on their own (their calls reject) and are restarted.
       }, (err) => this.logger.error({ emitterThread: thread.index, error: describeError(err) }, 'could not restart the emitter thread'));
     });
@@ -229,8 +258,12 @@ export class ThreadManager {
       e.worker.postMessage({ type: 'connect', port: ch.port1 }, [ch.port1]);
       emitterPorts.push(ch.port2);
     }
-    serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger,
+    const serveRelay = (pool: Piscina) => serveTransformRelay(pool, relay.port1, this.config.transform.timeoutMs, this.logger,
       (shardId, seconds) => this.events.transformed?.(shardId, seconds));
+    // The first host thread starts with the pool (it lists the shards meanwhile): its relay is served
+    // once the pool is up. No actor runs before that, and windows sent earlier would wait in the port.
+    if (this.pool) serveRelay(this.pool);
+    else this.startPool().then(() => serveRelay(this.pool!), () => undefined);
     const journal = this.events.boundaries ? new MessageChannel() : undefined;
     if (journal) serve(this.events.boundaries!, journal.port1);
     const data: ShardHostData = {

@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Batch } from '../core/batch.js';
 import type { LogEvent } from '../core/logger.js';
 import type { RecordWindow, StartAt, TransformResult } from '../core/records.js';
+import type { ShardInfo } from '../sources/shard-source.js';
 import { SinkCheckError } from '../core/errors.js';
 
 /**
@@ -123,6 +124,11 @@ export interface ShardHostApi {
   stopAll(): Promise<DrainedActor[]>;
   /** Answers once the thread has loaded everything it needs. */
   ready(): void;
+  /**
+   * The stream's shards, listed by this thread's source: the supervisor lists through a host thread
+   * so that the main thread never loads the Kinesis SDK and its credential chain.
+   */
+  listShards(): Promise<ShardInfo[]>;
 }
 
 /** The transform relay's RPC surface, served by the main thread to each host thread. */
