@@ -6,9 +6,10 @@
  *
  * What cbor-x gives for a byte string (checked in cbor-x 1.6's `decode.js`, `readBin`): with the
  * default `copyBuffers: false` it is `src.subarray(start, end)`, a view into the decoded buffer and
- * of the same class (a Buffer when the source is one). No record is copied; a record's bytes keep
- * the whole answer alive until every record of it has been packed (the shard actor copies them
- * into its window once, as it did for the SDK's per-record base64 decoding).
+ * of the same class (a Buffer when the source is one). `decodeGetRecordsAnswer` gives such views;
+ * `readGetRecordsAnswer`, when the scan gave up, copies them once into spans of a buffer of their
+ * own. Scanned spans point into the answer itself, which stays alive until every record of it has
+ * been packed into a window.
  */
 import { Decoder } from 'cbor-x';
 import { showValue } from '../core/errors.js';

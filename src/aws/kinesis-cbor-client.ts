@@ -154,7 +154,7 @@ function header(res: IncomingMessage, name: string): string | undefined {
 
 /**
  * The answer's bytes in one buffer that owns its memory (outside Node's shared pool: records are
- * views into it, see kinesis-cbor-answer.ts). With a Content-Length (Kinesis sends one), the buffer
+ * spans of it, see kinesis-cbor-scan.ts). With a Content-Length (Kinesis sends one), the buffer
  * is allocated at once and each chunk copied in as it arrives, so a 10 MB answer never holds its
  * chunks and their copy at once; without one, the chunks are kept and copied once at the end.
  */
