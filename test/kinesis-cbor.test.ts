@@ -1,9 +1,8 @@
 // GetRecords in CBOR against the real kinesalite: the same records, errors and shard ends as the
 // SDK's JSON, and clear errors for an endpoint that is down or answers something else.
 import test from 'ava';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import kinesalite from 'kinesalite';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
@@ -16,6 +15,7 @@ import { KinesisShardSource } from '../src/sources/kinesis-shard-source.js';
 import type { ReadResult } from '../src/sources/shard-source.js';
 import { startEnv, uniqueName, type Env } from './helpers/components.js';
 import { captureLogger } from './helpers/pipeline-options.js';
+import { openIterator, sealIterator } from './helpers/kinesalite-iterator.js';
 
 const SHARD = 'shardId-000000000000';
 let env: Env;
@@ -135,14 +135,10 @@ test.serial('kinesalite on its own (record data as base64 text in CBOR) reads th
 
 /** kinesalite's own iterator for `stream`'s first shard, made `ageMs` old (its format: AES-CBC of "time/stream/shard/seq/pad"). */
 function agedIterator(iterator: string, ageMs: number, shardId = SHARD): string {
-  const db = createRequire(import.meta.url)('kinesalite/db/index.js') as { ITERATOR_PWD_KEY: Buffer; ITERATOR_PWD_IV: Buffer };
-  const raw = Buffer.from(iterator, 'base64');
-  const decipher = createDecipheriv('aes-256-cbc', db.ITERATOR_PWD_KEY, db.ITERATOR_PWD_IV);
-  const pieces = Buffer.concat([decipher.update(raw.subarray(8)), decipher.final()]).toString('utf8').split('/');
-  pieces[0] = String(Date.now() - ageMs).padStart(14, '0');
-  pieces[2] = shardId;
-  const cipher = createCipheriv('aes-256-cbc', db.ITERATOR_PWD_KEY, db.ITERATOR_PWD_IV);
-  return Buffer.concat([raw.subarray(0, 8), cipher.update(pieces.join('/'), 'utf8'), cipher.final()]).toString('base64');
+  const fields = openIterator(iterator);
+  fields[0] = String(Date.now() - ageMs).padStart(14, '0');
+  fields[2] = shardId;
+  return sealIterator(iterator, fields);
 }
 
 async function failure(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number }; code?: string }> {

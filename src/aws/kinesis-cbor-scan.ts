@@ -213,9 +213,9 @@ function scanRecord(s: Scanner, c: Columns): void {
   if (c.length === c.arrivals.length) c.reserve(2 * c.length);
   const i = c.length;
   const at = 6 * i;
+  // Record i's slots are fresh zeros (columns are new per answer): a field it lacks stays an empty span.
   const spans = c.spans;
   let sequenceNumber = false;
-  spans.fill(0, at, at + 6);
   c.arrivals[i] = NaN;
   const entries = s.map();
   for (let k = 0; s.more(entries, k); k++) {

@@ -24,6 +24,18 @@ export function sequenceNumberIn(records: SourceRecords, i: number): string {
   return isSpans(records) ? spanSequenceNumber(records, i) : records[i].sequenceNumber;
 }
 
+/** Bytes of records `from .. to`: their data, and their sequence numbers and partition keys. */
+export function spanBytes(s: RecordSpans, from = 0, to = s.length): { data: number; keys: number } {
+  const { spans } = s;
+  let data = 0;
+  let keys = 0;
+  for (let i = 6 * from; i < 6 * to; i += 6) {
+    data += spans[i + 1] - spans[i];
+    keys += (spans[i + 3] - spans[i + 2]) + (spans[i + 5] - spans[i + 4]);
+  }
+  return { data, keys };
+}
+
 /** Whether a response's records are held as spans (else they are `SourceRecord` objects). */
 export function isSpans(records: SourceRecords): records is RecordSpans {
   return !Array.isArray(records);

@@ -4,9 +4,9 @@ import type { Logger } from '../core/logger.js';
 import type { ShardSource } from './shard-source.js';
 
 /**
- * `use` says what the source is for: `"read"` (a shard host thread reading records) or `"list"`
- * (the supervisor and the status command, which only list shards): a listing source has no CBOR
- * client, so the main thread does not load the signer and the CBOR decoder it never uses.
+ * `use` says what the source is for: `"read"` (a shard host thread reading records, and listing the
+ * shards for the supervisor) or `"list"` (the status command): a listing source has no CBOR client,
+ * so it does not load the signer and the CBOR decoder it never uses.
  */
 export async function createSource(config: ResolvedConfig, logger: Logger, use: 'read' | 'list' = 'read'): Promise<ShardSource> {
   if (config.source.type === 'files') {

@@ -48,6 +48,11 @@ const MAX_READ_BYTES = 8 << 20;
 /** Digits of the largest line number (2^53). */
 const MAX_DIGITS = 16;
 
+/** How much `fill()` reads when `held` bytes are pending: a chunk, or as much as is held. */
+function fillSize(held: number): number {
+  return Math.max(CHUNK_BYTES, held);
+}
+
 /** Writes `n` (a non-negative integer) in decimal at `at`; returns where it ends. */
 function writeDigits(out: Uint8Array, at: number, n: number): number {
   let digits = 1;
@@ -67,7 +72,12 @@ class FileShardReader implements ShardReader {
   private lineNo = 0;
   private skipped = false;
 
-  constructor(private readonly dir: string, private readonly shardId: string, private readonly startAt: StartAt, private readonly limit: number) {}
+  /** Every record's partition key: the shard id, written once at the start of each read's keys. */
+  private readonly partitionKey: Buffer;
+
+  constructor(private readonly dir: string, private readonly shardId: string, private readonly startAt: StartAt, private readonly limit: number) {
+    this.partitionKey = Buffer.from(shardId, 'utf8');
+  }
 
   private async open(): Promise<FileHandle> {
     const name = (await readdir(this.dir)).find((n) => EXTENSIONS.some((e) => n === this.shardId + e));
@@ -82,7 +92,7 @@ class FileShardReader implements ShardReader {
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
     const held = this.pending.length;
-    const size = Math.max(CHUNK_BYTES, held);
+    const size = fillSize(held);
     const buf = Buffer.allocUnsafeSlow(held + size);
     this.pending.copy(buf, 0);
     const { bytesRead } = await this.handle!.read(buf, held, size, null);
@@ -155,7 +165,7 @@ class FileShardReader implements ShardReader {
         ends.push(start, nl);
         start = nl + 1;
       }
-      if (ends.length >= 2 * this.limit || (ends.length > 0 && buf.length + Math.max(CHUNK_BYTES, buf.length) > MAX_READ_BYTES)) break;
+      if (ends.length >= 2 * this.limit || (ends.length > 0 && buf.length + fillSize(buf.length) > MAX_READ_BYTES)) break;
       if (!(await this.fill())) {
         // The last line of a file without a final newline.
         if (start < this.pending.length) ends.push(start, this.pending.length);
@@ -166,7 +176,7 @@ class FileShardReader implements ShardReader {
     const n = ends.length / 2;
     const bytes = this.pending;
     this.pending = bytes.subarray(start);
-    const key = Buffer.from(this.shardId, 'utf8');
+    const key = this.partitionKey;
     const keys = Buffer.allocUnsafeSlow(key.length + n * MAX_DIGITS);
     key.copy(keys, 0);
     const spans = new Uint32Array(6 * n);

@@ -5,7 +5,7 @@ import { retry } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RecordSpans, SourceRecord, StartAt } from '../core/records.js';
-import { isSpanSequenceNumber, recordsOfSpans, spanSequenceNumber, spanSequenceText } from '../core/record-spans.js';
+import { isSpanSequenceNumber, recordsOfSpans, sequenceNumberIn, spanBytes, spanSequenceText } from '../core/record-spans.js';
 import { isSequenceNumber } from '../core/sequence.js';
 import { checkShardId } from '../core/shard-id.js';
 import type { RawReadResult, ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
@@ -101,8 +101,8 @@ class KinesisShardReader implements ShardReader {
     let bytes = 0;
     if (Array.isArray(records)) for (const r of records) bytes += r.data.byteLength + r.sequenceNumber.length + r.partitionKey.length;
     else {
-      const { spans } = records;
-      for (let i = 6 * records.length - 6; i >= 0; i -= 6) bytes += (spans[i + 1] - spans[i]) + (spans[i + 3] - spans[i + 2]) + (spans[i + 5] - spans[i + 4]);
+      const size = spanBytes(records);
+      bytes = size.data + size.keys;
     }
     const max = this.options.maxRecordsPerCall ?? 10_000;
     this.limit = Math.max(1, Math.min(max, Math.floor(budget / Math.max(1, bytes / records.length))));
@@ -184,7 +184,7 @@ class KinesisShardReader implements ShardReader {
         const page = await this.withRetry('GetRecords', () => this.getRecords(iterator, signal), signal);
         const records = this.checkSequenceNumbers(page.records);
         this.learnLimit(records);
-        if (records.length > 0) this.lastSeq = Array.isArray(records) ? records[records.length - 1].sequenceNumber : spanSequenceNumber(records, records.length - 1);
+        if (records.length > 0) this.lastSeq = sequenceNumberIn(records, records.length - 1);
         this.iterator = page.nextShardIterator ?? null;
         return { records, millisBehindLatest: page.millisBehindLatest, ended: !page.nextShardIterator };
       } catch (err) {

@@ -50,8 +50,6 @@ export class Pipeline {
   private readonly telemetry: PipelineTelemetry;
   /** The start-up is over (and succeeded). */
   private up = false;
-  /** The shards were listed once (through a host thread): discovery may list them again. */
-  private listing = false;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
   private starting: Promise<void> | undefined;
@@ -159,7 +157,6 @@ export class Pipeline {
   /** Lists the shards through the first host thread (started for it): the main thread loads no Kinesis client. */
   private async listShards(): Promise<ShardInfo[]> {
     await this.threads.startFirstHost();
-    this.listing = true;
     return this.threads.listShards();
   }
 
@@ -239,7 +236,7 @@ export class Pipeline {
   }
 
   private discover(): Promise<void> {
-    if (this.stopping || !this.listing) return Promise.resolve();
+    if (this.stopping) return Promise.resolve();
     this.discovering ??= this.threads.listShards()
       .then((list) => this.registry.update(list, (id) => this.store.get(id)))
       .then(() => this.ownership.forget(this.registry.unlisted()))

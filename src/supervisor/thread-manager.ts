@@ -258,12 +258,10 @@ export class ThreadManager {
       e.worker.postMessage({ type: 'connect', port: ch.port1 }, [ch.port1]);
       emitterPorts.push(ch.port2);
     }
-    const serveRelay = (pool: Piscina) => serveTransformRelay(pool, relay.port1, this.config.transform.timeoutMs, this.logger,
-      (shardId, seconds) => this.events.transformed?.(shardId, seconds));
-    // The first host thread starts with the pool (it lists the shards meanwhile): its relay is served
+    // The first host thread starts with the pool (it lists the shards meanwhile): a relay is served
     // once the pool is up. No actor runs before that, and windows sent earlier would wait in the port.
-    if (this.pool) serveRelay(this.pool);
-    else this.startPool().then(() => serveRelay(this.pool!), () => undefined);
+    this.startPool().then(() => serveTransformRelay(this.pool!, relay.port1, this.config.transform.timeoutMs, this.logger,
+      (shardId, seconds) => this.events.transformed?.(shardId, seconds)), () => undefined);
     const journal = this.events.boundaries ? new MessageChannel() : undefined;
     if (journal) serve(this.events.boundaries!, journal.port1);
     const data: ShardHostData = {

@@ -1,5 +1,5 @@
 /** Packs a slice of a shard's records into one transferable window, and reads them back. */
-import { isSpans } from '../core/record-spans.js';
+import { isSpans, spanBytes } from '../core/record-spans.js';
 import type { RecordSpans, RecordWindow, SourceRecord, SourceRecords } from '../core/records.js';
 
 /** Records `from .. to` packed into one window: each record's bytes, sequence number and partition key copied once. */
@@ -19,16 +19,11 @@ function copyBytes(b: Uint8Array, start: number, end: number, out: Uint8Array, a
 function packSpans(shardId: string, r: RecordSpans, from: number, to: number): RecordWindow {
   const n = to - from;
   const { spans, bytes, keys: keySource } = r;
-  let total = 0;
-  let keyBytes = 0;
-  for (let i = from; i < to; i++) {
-    total += spans[6 * i + 1] - spans[6 * i];
-    keyBytes += (spans[6 * i + 3] - spans[6 * i + 2]) + (spans[6 * i + 5] - spans[6 * i + 4]);
-  }
+  const size = spanBytes(r, from, to);
   // Every byte is written below; a buffer of its own (not Node's pool): it is moved to the pool.
-  const data = Buffer.allocUnsafeSlow(total);
+  const data = Buffer.allocUnsafeSlow(size.data);
   const offsets = new Uint32Array(n + 1);
-  const keys = Buffer.allocUnsafeSlow(keyBytes);
+  const keys = Buffer.allocUnsafeSlow(size.keys);
   const keyOffsets = new Uint32Array(2 * n + 1);
   let pos = 0;
   let kpos = 0;

@@ -1,22 +1,17 @@
 // A thin HTTP proxy in front of kinesalite that answers some calls with Kinesis throttling errors,
 // exactly as the service does (HTTP 400 with a JSON __type), and forwards the rest untouched.
-import { createDecipheriv } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { Decoder } from 'cbor-x';
+import { openIterator } from './kinesalite-iterator.js';
 
 const cbor = new Decoder({ mapsAsObjects: true, useRecords: false });
-const iteratorKeys = createRequire(import.meta.url)('kinesalite/db/index.js') as { ITERATOR_PWD_KEY: Buffer; ITERATOR_PWD_IV: Buffer };
 
 /** The shard a call is about: its ShardId, or the one in its kinesalite ShardIterator; '' for neither. */
 function shardOf(body: Buffer, contentType: string): string {
   try {
     const value = (contentType.includes('cbor') ? cbor.decode(body) : JSON.parse(body.toString('utf8'))) as { ShardId?: unknown; ShardIterator?: unknown };
     if (typeof value.ShardId === 'string') return value.ShardId;
-    if (typeof value.ShardIterator !== 'string') return '';
-    const raw = Buffer.from(value.ShardIterator, 'base64');
-    const decipher = createDecipheriv('aes-256-cbc', iteratorKeys.ITERATOR_PWD_KEY, iteratorKeys.ITERATOR_PWD_IV);
-    return Buffer.concat([decipher.update(raw.subarray(8)), decipher.final()]).toString('utf8').split('/')[2] ?? '';
+    return typeof value.ShardIterator === 'string' ? openIterator(value.ShardIterator)[2] ?? '' : '';
   } catch {
     return '';
   }
