@@ -191,10 +191,10 @@ export function epochMs(n: number): number {
   return Math.abs(n) < 1e11 ? Math.round(n * 1000) : Math.round(n);
 }
 
-/** A growable column of spans and arrival times. */
+/** A growable column of spans and arrival times; empty until a record comes (most answers of an idle shard have none). */
 class Columns {
-  spans = new Uint32Array(6 * 64);
-  arrivals = new Float64Array(64);
+  spans = new Uint32Array(0);
+  arrivals = new Float64Array(0);
   length = 0;
 
   reserve(n: number): void {

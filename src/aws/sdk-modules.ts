@@ -6,7 +6,7 @@
  * module that module requires, where `require()` only compiles and runs them. Each thread that talks to AWS
  * (the main thread, every shard host and emitter thread) loads the SDK once at start-up. Measured on
  * Node 20, CPU ms to load in a fresh process, imported / required: `@aws-sdk/client-s3` 288 / 145,
- * `@aws-sdk/client-kinesis` 203 / 105, `@smithy/signature-v4` 145 / 57,
+ * `@aws-sdk/client-kinesis` 203 / 105,
  * `@smithy/node-http-handler` 130 / 71 (see bench/README.md, "Start-up").
  *
  * Each getter loads its package on first use and keeps it. Types come from `import type`, which
@@ -15,10 +15,7 @@
 import { createRequire } from 'node:module';
 import type * as KinesisSdk from '@aws-sdk/client-kinesis';
 import type * as S3Sdk from '@aws-sdk/client-s3';
-import type * as SmithyChecksum from '@smithy/core/checksum';
-import type * as SmithyProtocols from '@smithy/core/protocols';
 import type * as NodeHttpHandlerModule from '@smithy/node-http-handler';
-import type * as SignatureV4Module from '@smithy/signature-v4';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +27,3 @@ function required<T>(name: string): () => T {
 export const kinesisSdk = required<typeof KinesisSdk>('@aws-sdk/client-kinesis');
 export const s3Sdk = required<typeof S3Sdk>('@aws-sdk/client-s3');
 export const nodeHttpHandler = required<typeof NodeHttpHandlerModule>('@smithy/node-http-handler');
-export const signatureV4 = required<typeof SignatureV4Module>('@smithy/signature-v4');
-export const smithyChecksum = required<typeof SmithyChecksum>('@smithy/core/checksum');
-export const smithyProtocols = required<typeof SmithyProtocols>('@smithy/core/protocols');

@@ -64,10 +64,15 @@ export class Checkpointer {
     }
   }
 
-  /** Commits every shard. Serialised: a call during a round runs another round after it. */
+  /**
+   * Commits every shard. Serialised: a call during a round runs another round after it. A shard
+   * with nothing new and no write under way costs nothing (1,000 idle shards, a round a second).
+   */
   commitAll(shards: () => Iterable<ShardEntry>): Promise<void> {
     if (this.committing) return this.committing.then(() => this.commitAll(shards));
-    this.committing = Promise.all([...shards()].map((s) => this.commit(s))).then(() => undefined)
+    const due: Array<Promise<void>> = [];
+    for (const s of shards()) if (!Checkpointer.upToDate(s) || this.writing.has(s.shardId)) due.push(this.commit(s));
+    this.committing = Promise.all(due).then(() => undefined)
       .finally(() => { this.committing = undefined; });
     return this.committing;
   }
