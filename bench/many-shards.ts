@@ -4,8 +4,10 @@
 //
 // Each rep, every run in a fresh process (many-shards-run.ts), the pipeline with its default settings
 // (identity transform, discarding emitter, file checkpoints):
-// 1. a fresh emulator process with an empty `shards`-shard stream: the idle run; then the same
-//    idle window for a plain SDK loop polling every shard as the pipeline does (idle-poll-run.ts);
+// 1. a fresh emulator process with an empty `shards`-shard stream: the idle run (its idle polls'
+//    default backoff at its maximum); the same idle window for a plain SDK loop polling every shard
+//    once a second (idle-poll-run.ts); the idle run again with reader.maxIdlePollIntervalMs =
+//    `maxIdlePollMs` (1,000 by default: no backoff, 1 poll a shard a second, as the SDK loop);
 // 2. `records` put into `hot` shards of that stream only (ExplicitHashKey = the start of each chosen
 //    shard's hash key range; checked afterwards by which shards have checkpoints): the hot run, given
 //    up after `kinesisHotSeconds` (kinesalite may not serve it: see the README);
@@ -20,7 +22,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { defaultMaxIdlePollMs } from '../src/actors/shard-actor.js';
 import { createStream } from '../src/aws/create-stream.js';
+import { DEFAULTS } from '../src/config/defaults.js';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';
 import { median, runChild, runChildLines } from './common.js';
 import { listAllShards, putAll, startServers, type Servers } from './emulator-process.js';
@@ -32,7 +36,7 @@ export interface ManyShardsOptions {
   /** The records of the replay-file runs (identity over files is fast: more records than `records`, or it times start-up only). */
   fileRecords: number;
   extra?: string[];
-  /** reader.maxIdlePollIntervalMs of a second idle run of the pipeline (0: none). */
+  /** reader.maxIdlePollIntervalMs of a second idle run of the pipeline (1,000, the poll interval: no backoff; 0: no second run). */
   maxIdlePollMs: number;
 }
 
@@ -130,7 +134,7 @@ function hotFigures(many: HotRun[], four: HotRun[]) {
 
 export async function manyShards(o: ManyShardsOptions) {
   const idle: IdleRun[] = [];
-  const backoff: IdleRun[] = [];
+  const second: IdleRun[] = [];
   const sdk: IdleRun[] = [];
   const createSeconds: number[] = [];
   const k = { many: [] as HotRun[], four: [] as HotRun[] };
@@ -138,13 +142,14 @@ export async function manyShards(o: ManyShardsOptions) {
   for (let r = 0; r < o.reps; r++) {
     await withStream(o.shards, async (s) => {
       createSeconds.push(s.createSeconds);
-      idle.push(await idleRun(s, o));
+      // Each idle window opens once the idle polls' backoff has reached its maximum (3 times that
+      // after every shard was read once): the default's (reader.maxIdlePollIntervalMs unset), then
+      // the second run's maxIdlePollMs.
+      const settle = (maxMs: number) => ['--settle-seconds', String(Math.ceil(3 * maxMs / 1000))];
+      idle.push(await idleRun(s, { ...o, extra: [...(o.extra ?? []), ...settle(defaultMaxIdlePollMs(DEFAULTS.reader.pollIntervalMs, o.shards))] }));
       sdk.push(await idleRun(s, o, './idle-poll-run.js'));
-      // The same idle shards with the idle polls backing off up to maxIdlePollMs, measured once the
-      // backoff has reached its maximum.
       if (o.maxIdlePollMs > 0) {
-        const settle = String(Math.ceil(3 * o.maxIdlePollMs / 1000));
-        backoff.push(await idleRun(s, { ...o, extra: [...(o.extra ?? []), '--max-idle-poll', String(o.maxIdlePollMs), '--settle-seconds', settle] }));
+        second.push(await idleRun(s, { ...o, extra: [...(o.extra ?? []), '--max-idle-poll', String(o.maxIdlePollMs), ...settle(o.maxIdlePollMs)] }));
       }
       await fillHot(s.client, s.stream, o);
       k.many.push(await hotRun(['--stream', s.stream, '--kinesis', s.endpoint], o.shards, o, true));
@@ -181,10 +186,13 @@ export async function manyShards(o: ManyShardsOptions) {
       sdkIdleGetRecordsPerSecond: median(sdk.map((i) => i.idleGetRecordsPerSecond)),
       sdkIdleCpuUsPerPoll: median(sdk.map((i) => i.idleCpuPercent * 1e4 / i.idleGetRecordsPerSecond)),
       sdkIdleRssMB: median(sdk.map((i) => i.rssMB)),
-      // With reader.maxIdlePollIntervalMs set to maxIdlePollMs.
-      maxIdlePollMs: o.maxIdlePollMs,
-      backoffIdleCpuPercent: backoff.length > 0 ? median(backoff.map((i) => i.idleCpuPercent)) : null,
-      backoffIdleGetRecordsPerSecond: backoff.length > 0 ? median(backoff.map((i) => i.idleGetRecordsPerSecond)) : null,
+      // The default's longest idle wait for this many shards.
+      defaultMaxIdlePollMs: defaultMaxIdlePollMs(DEFAULTS.reader.pollIntervalMs, o.shards),
+      // With reader.maxIdlePollIntervalMs set to secondIdleMaxIdlePollMs (1,000: no backoff).
+      secondIdleMaxIdlePollMs: o.maxIdlePollMs,
+      secondIdleCpuPercent: second.length > 0 ? median(second.map((i) => i.idleCpuPercent)) : null,
+      secondIdleGetRecordsPerSecond: second.length > 0 ? median(second.map((i) => i.idleGetRecordsPerSecond)) : null,
+      secondIdleCpuUsPerPoll: second.length > 0 ? median(second.map((i) => i.idleCpuPercent * 1e4 / i.idleGetRecordsPerSecond)) : null,
       rssMB: median(idle.map((i) => i.rssMB)),
       peakRssMB: Math.max(...idle.map((i) => i.peakRssMB), headline.hotPeakRssMB),
       hotSource: kinesis.completed ? 'kinesis' : 'files',

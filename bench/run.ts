@@ -39,7 +39,7 @@ const many = {
   reps: Number(f['many-reps'] ?? 1),
   kinesisHotSeconds: Number(f['kinesis-hot-seconds'] ?? 60),
   fileRecords: Number(f['many-file-records'] ?? (smoke ? 400 : 500_000)),
-  maxIdlePollMs: Number(f['max-idle-poll'] ?? (smoke ? 0 : 10_000)),
+  maxIdlePollMs: Number(f['max-idle-poll'] ?? (smoke ? 0 : 1000)),
 };
 const extra = f.protocol ? ['--protocol', f.protocol] : [];
 const out = resolve(f.out ?? new URL('../../bench/results/last-run.json', import.meta.url).pathname);

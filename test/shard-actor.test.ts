@@ -2,6 +2,7 @@
 // each read, transform and emit finishes, so ordering, backpressure, drain and failure rules are
 // checked exactly, without threads, emulators or sleeps.
 import test from 'ava';
+import { alignedWait, defaultMaxIdlePollMs } from '../src/actors/shard-actor.js';
 import { ConnectorError, EmitError } from '../src/core/errors.js';
 import { SHARD_END } from '../src/core/sequence.js';
 import type { ReadResult } from '../src/sources/shard-source.js';
@@ -345,6 +346,44 @@ test('a partial batch goes out when it comes of age (buffer.maxAgeMs after its f
   while (a.emitter.calls.length === 1 && Date.now() - t0 < 4000) await new Promise((r) => setTimeout(r, 5));
   t.deepEqual(a.emitter.calls.map((c) => c.seqs), [seqs(0, 3), seqs(3, 2)], 'the next partial batch ages on its own timer');
   await until(() => a.actor.position === seq(4), 'both stored');
+});
+
+test('idle waits of a second or more end on the clock\'s grid of a tenth of them (rounded down to 100 ms); shorter ones are kept', (t) => {
+  t.is(alignedWait(500, 12_345), 500);
+  t.is(alignedWait(999, 12_345), 999);
+  t.is(alignedWait(1000, 12_345), 1055, 'ends at 13,400: a multiple of 100 ms');
+  t.is(alignedWait(10_000, 12_345), 10_655, 'ends at 23,000: a multiple of 1 s');
+  t.is(alignedWait(1000, 12_000), 1000, 'already on the grid');
+  const off: string[] = [];
+  for (const ms of [1000, 1500, 4000, 10_000, 30_000]) {
+    for (let now = 1_700_000_000_000; now < 1_700_000_000_000 + 5000; now += 37) {
+      const w = alignedWait(ms, now);
+      const grid = Math.floor(ms / 1000) * 100;
+      if (w < ms || w >= ms + grid || (now + w) % grid !== 0) off.push(`alignedWait(${ms}, ${now}) = ${w}`);
+    }
+  }
+  t.deepEqual(off, [], 'never shorter, longer by less than the grid, ending on it');
+});
+
+test('reader.maxIdlePollIntervalMs unset: the idle backoff follows the shards of the process (10 ms each, within pollIntervalMs .. 30 s)', async (t) => {
+  t.is(defaultMaxIdlePollMs(1000, 4), 1000, 'a few shards: no backoff');
+  t.is(defaultMaxIdlePollMs(1000, 100), 1000);
+  t.is(defaultMaxIdlePollMs(1000, 1000), 10_000, '1,000 shards: about 100 idle polls a second');
+  t.is(defaultMaxIdlePollMs(1000, 10_000), 30_000, 'at most 30 s');
+  t.is(defaultMaxIdlePollMs(60_000, 5000), 60_000, 'never below pollIntervalMs');
+  const empty = () => ({ records: [], millisBehindLatest: 0, ended: false });
+  // 12 shards: a longest wait of 120 ms; 1 shard: 10 ms, below the poll interval, so none.
+  for (const [shards, expected] of [[12, [40, 80, 120, 120, 120]], [1, [40, 40, 40, 40, 40]]] as const) {
+    const script = Array.from({ length: expected.length }, () => empty());
+    const a = await startActor(t, { script, reader: { pollIntervalMs: 40, maxIdlePollIntervalMs: undefined }, shardsInProcess: shards });
+    for (const t0 = Date.now(); a.source.reads < script.length + 1 && Date.now() - t0 < 4000;) await new Promise((r) => setTimeout(r, 10));
+    const times = a.source.readAt;
+    const gaps = times.slice(1, expected.length + 1).map((x, i) => x - times[i]);
+    t.log(`${shards} shards: gaps between reads (ms): ${gaps.join(' ')}`);
+    t.is(gaps.length, expected.length);
+    gaps.forEach((g, i) => t.true(g >= expected[i] - 2 && g < expected[i] + 60, `${shards} shards, gap ${i}: ${g} ms, expected about ${expected[i]}`));
+    await a.actor.stop();
+  }
 });
 
 test('reader.maxIdlePollIntervalMs: empty answers at the tip double the wait up to the maximum; records bring it back to pollIntervalMs', async (t) => {

@@ -6,6 +6,7 @@ import { createSource } from '../sources/create-source.js';
 import { serializeError, type BoundaryApi, type EmitterApi, type HostEvent, type ShardStatsEvent, type ShardHostApi, type ShardHostData, type StartActorRequest, type TransformApi } from '../threads/protocol.js';
 import { loopDelayMonitor } from '../threads/loop-delay.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
+import { hostThreadCount } from '../threads/thread-limits.js';
 import { windowTransferables } from '../transform/record-window.js';
 import { createDeadLetterSink } from './create-dead-letter-sink.js';
 import { ShardActor } from './shard-actor.js';
@@ -26,6 +27,9 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
   const journal = data.boundaries && connect<BoundaryApi>(data.boundaries, 'the boundary journal');
   const deadLetter = createDeadLetterSink(config.deadLetter, logger);
   const actors = new Map<string, ShardActor>();
+  // Shards are spread evenly over the host threads; the count is known here only as the most the default starts.
+  const hosts = hostThreadCount(config.shards.hostThreads);
+  const shardsInProcess = () => actors.size * hosts;
   const stats = statsReporter(post, actors, config.http.port === undefined ? undefined : `host-${data.hostIndex}`);
   const postStats = stats.post;
 
@@ -34,7 +38,7 @@ export async function runShardHost(data: ShardHostData, parent: MessagePort): Pr
       actors.get(req.shardId)?.kill(new Error(`superseded by generation ${req.generation}`));
       const actor = new ShardActor({
         shardId: req.shardId, generation: req.generation, startAt: req.startAt, config, source, transform,
-        emitter: emitters[req.emitterIndex], deadLetter, report: post, logger,
+        emitter: emitters[req.emitterIndex], deadLetter, report: post, logger, shardsInProcess,
         boundaries: journal && {
           read: () => journal.read(req.shardId, req.generation),
           add: (sequenceNumber) => journal.add(req.shardId, req.generation, sequenceNumber),

@@ -3,7 +3,6 @@
  * Spawns them, connects each host to every emitter and to the pool relay, replaces a thread that
  * dies (after a backoff from its second death within the restart window) and tears them all down.
  */
-import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { ResolvedConfig } from '../config/config.js';
@@ -15,7 +14,7 @@ import {
 } from '../threads/protocol.js';
 import { connect, serve, transfer } from '../threads/rpc.js';
 import { serveTransformRelay, startTransformPool } from '../transform/pool-relay.js';
-import { IO_THREAD_LIMITS } from '../threads/thread-limits.js';
+import { hostThreadCount, IO_THREAD_LIMITS } from '../threads/thread-limits.js';
 import type { ShardInfo } from '../sources/shard-source.js';
 import { RespawnPolicy } from './restart-policy.js';
 
@@ -148,15 +147,11 @@ export class ThreadManager {
     void host.api.replaceEmitter(emitter.index, transfer(port2, [port2])).catch(() => undefined);
   }
 
-  /**
-   * Starts the pool and the emitter threads (unless started), and `min(shards, max(1, cores / 2))`
-   * host threads (or `shards.hostThreads`): a host thread spends a few µs per record next to the
-   * transform's tens, and every thread more is an isolate more (memory, start-up, GC).
-   */
+  /** Starts the pool and the emitter threads (unless started), and the host threads (see `hostThreadCount`). */
   async start(shardCount: number): Promise<void> {
     const { config } = this;
     await Promise.all([this.startPool(), this.startEmitters()]);
-    const hostCount = config.shards.hostThreads ?? Math.max(1, Math.min(shardCount, Math.floor(availableParallelism() / 2)));
+    const hostCount = hostThreadCount(config.shards.hostThreads, shardCount);
     for (let i = this.hosts.length; i < hostCount; i++) this.hosts.push(this.spawnHost(i));
     // Every thread is up and has loaded its modules before the first actor starts.
     await Promise.all(this.hosts.map((h) => h.api.ready()));

@@ -6,7 +6,17 @@
  * thread count. Smaller young generations are collected more often, at a cost that follows what
  * survives, not what was allocated: no throughput was lost in `npm run bench` (see bench/README.md).
  */
+import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
+
+/**
+ * Shard host threads: `shards.hostThreads`, else `min(shards, max(1, cores / 2))` (a host thread
+ * spends a few µs per record next to the transform's tens, and every thread more is an isolate
+ * more). Without a shard count, the most the default starts.
+ */
+export function hostThreadCount(configured: number | undefined, shards = Infinity): number {
+  return configured ?? Math.max(1, Math.min(shards, Math.floor(availableParallelism() / 2)));
+}
 
 /** Host and emitter threads: messages, windows and batches, all short-lived. */
 export const IO_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };

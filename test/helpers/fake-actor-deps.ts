@@ -314,6 +314,8 @@ export interface ActorSetup extends ConfigOverrides {
   /** See ControlledTransform.create. */
   runMsPerRecord?: number;
   startAt?: StartAt;
+  /** What the actor is told of the process's shard count (the default idle backoff). */
+  shardsInProcess?: number;
 }
 
 /**
@@ -332,6 +334,7 @@ export async function startActor(t: { teardown(fn: () => void): void; timeout(ms
   const actor = new ShardActor({
     shardId: SHARD_ID, generation: 7, startAt: setup.startAt ?? { type: 'TRIM_HORIZON' },
     config: actorConfig(setup), source, transform, emitter, deadLetter, report: (e) => progress.push(e), logger,
+    ...(setup.shardsInProcess === undefined ? {} : { shardsInProcess: () => setup.shardsInProcess! }),
   });
   const run = track(actor.run());
   t.teardown(() => actor.kill(new Error('the test is over')));
