@@ -114,6 +114,23 @@ test.serial('reader.maxBytesPerCall: after the first answer, each asks for as ma
   }
 });
 
+test.serial('reader.maxBytesPerCall: a shard\'s first call takes records to be 1 KiB (budget / 1,024 records), then follows their size', async (t) => {
+  const stream = uniqueName('cbor-first');
+  await createStream(env.kinesisClient, stream, 1);
+  const big = Array.from({ length: 10 }, (_, i) => ({ Data: randomBytes(10_000), PartitionKey: `big-${i}` }));
+  const small = Array.from({ length: 30 }, (_, i) => ({ Data: randomBytes(10), PartitionKey: `s-${i}` }));
+  await putAll(env.kinesisClient, stream, [...big, ...small]);
+  for (const protocol of ['cbor', 'json'] as const) {
+    const src = new KinesisShardSource({ client: env.kinesisClient, stream, logger: captureLogger(), maxRecordsPerCall: 12, maxBytesPerCall: 6000,
+      cborClient: protocol === 'cbor' ? cbor : undefined });
+    const sizes = (await readShard(src)).map((p) => p.records.length);
+    // 6,000 / 1,024 = 5 records first; then 10 KB records, 1 at a time (never 0); the small ones bring it back to 12.
+    t.deepEqual(sizes.slice(0, 6), [5, 1, 1, 1, 1, 1], `${protocol}: ${sizes.join(' ')}`);
+    t.true(sizes.includes(12), `${protocol}: ${sizes.join(' ')}`);
+    t.is(sizes.reduce((a, b) => a + b, 0), 40);
+  }
+});
+
 // kinesalite's own CBOR cuts answers past ~32 KB (see src/local/kinesalite-cbor.ts): small records only.
 test.serial('kinesalite on its own (record data as base64 text in CBOR) reads the same through CBOR', async (t) => {
   const server: Server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
