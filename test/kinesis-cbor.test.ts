@@ -96,16 +96,25 @@ test.serial('the same records through both protocols, byte for byte: binary, tin
   t.deepEqual(cborEnd.map((p) => [p.records.length, p.ended]), jsonEnd.map((p) => [p.records.length, p.ended]));
 });
 
-test.serial('reader.maxBytesPerCall: after the first answer, each asks for as many records as fit the budget (both protocols); small records keep the full Limit', async (t) => {
+/** A 1-shard stream of `big` 10-KB records then 30 of 10 bytes, read through each protocol: the records of each answer. */
+async function answerSizes(big: number, maxBytesPerCall: number): Promise<Record<'cbor' | 'json', number[]>> {
   const stream = uniqueName('cbor-bytes');
   await createStream(env.kinesisClient, stream, 1);
-  const big = Array.from({ length: 40 }, (_, i) => ({ Data: randomBytes(10_000), PartitionKey: `big-${i}` }));
-  const small = Array.from({ length: 30 }, (_, i) => ({ Data: randomBytes(10), PartitionKey: `s-${i}` }));
-  await putAll(env.kinesisClient, stream, [...big, ...small]);
+  await putAll(env.kinesisClient, stream, [
+    ...Array.from({ length: big }, (_, i) => ({ Data: randomBytes(10_000), PartitionKey: `big-${i}` })),
+    ...Array.from({ length: 30 }, (_, i) => ({ Data: randomBytes(10), PartitionKey: `s-${i}` })),
+  ]);
+  const sizes = { cbor: [] as number[], json: [] as number[] };
   for (const protocol of ['cbor', 'json'] as const) {
-    const src = new KinesisShardSource({ client: env.kinesisClient, stream, logger: captureLogger(), maxRecordsPerCall: 12, maxBytesPerCall: 40_000,
+    const src = new KinesisShardSource({ client: env.kinesisClient, stream, logger: captureLogger(), maxRecordsPerCall: 12, maxBytesPerCall,
       cborClient: protocol === 'cbor' ? cbor : undefined });
-    const sizes = (await readShard(src)).map((p) => p.records.length);
+    sizes[protocol] = (await readShard(src)).map((p) => p.records.length);
+  }
+  return sizes;
+}
+
+test.serial('reader.maxBytesPerCall: after the first answer, each asks for as many records as fit the budget (both protocols); small records keep the full Limit', async (t) => {
+  for (const [protocol, sizes] of Object.entries(await answerSizes(40, 40_000))) {
     // 12 records of 10 KB, then 40,000 / ~10,030 bytes a record = 3 at a time; the small records bring the Limit back to 12.
     t.deepEqual(sizes.slice(0, 11), [12, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], `${protocol}: ${sizes.join(' ')}`);
     t.true(sizes.slice(11).includes(12), `${protocol}: ${sizes.join(' ')}`);
@@ -115,15 +124,7 @@ test.serial('reader.maxBytesPerCall: after the first answer, each asks for as ma
 });
 
 test.serial('reader.maxBytesPerCall: a shard\'s first call takes records to be 1 KiB (budget / 1,024 records), then follows their size', async (t) => {
-  const stream = uniqueName('cbor-first');
-  await createStream(env.kinesisClient, stream, 1);
-  const big = Array.from({ length: 10 }, (_, i) => ({ Data: randomBytes(10_000), PartitionKey: `big-${i}` }));
-  const small = Array.from({ length: 30 }, (_, i) => ({ Data: randomBytes(10), PartitionKey: `s-${i}` }));
-  await putAll(env.kinesisClient, stream, [...big, ...small]);
-  for (const protocol of ['cbor', 'json'] as const) {
-    const src = new KinesisShardSource({ client: env.kinesisClient, stream, logger: captureLogger(), maxRecordsPerCall: 12, maxBytesPerCall: 6000,
-      cborClient: protocol === 'cbor' ? cbor : undefined });
-    const sizes = (await readShard(src)).map((p) => p.records.length);
+  for (const [protocol, sizes] of Object.entries(await answerSizes(10, 6000))) {
     // 6,000 / 1,024 = 5 records first; then 10 KB records, 1 at a time (never 0); the small ones bring it back to 12.
     t.deepEqual(sizes.slice(0, 6), [5, 1, 1, 1, 1, 1], `${protocol}: ${sizes.join(' ')}`);
     t.true(sizes.includes(12), `${protocol}: ${sizes.join(' ')}`);
