@@ -40,7 +40,7 @@ const ALIGN_WAITS_FROM_MS = 1000;
  * grid of a tenth of it (rounded down to 100 ms: 100 ms for a 1 s wait, 1 s for a 10 s one). The
  * idle polls of many shards then start in the same turn of the event loop and their answers come
  * back together, where each alone would wake the thread twice: 1,000 idle shards at 10 s cost
- * 2.6–3.2% of a core on their host thread against 5.1–5.8% unaligned (bench/README.md). Shorter
+ * 2.6–3.6% of a core on their host thread against 5.1–5.8% unaligned (bench/README.md). Shorter
  * waits (a busy stream's, or a test's) are left as they are.
  */
 export function alignedWait(ms: number, now = Date.now()): number {
