@@ -133,8 +133,8 @@ export const readerSection = section({
   maxRecordsPerCall: integer(1, 10_000).default(DEFAULTS.reader.maxRecordsPerCall),
   /**
    * Bytes a GetRecords answer should hold at most: a shard's next `Limit` is this divided by the mean
-   * size of a record (data and keys) in its last answer, within 1 .. `maxRecordsPerCall`. A shard
-   * holds up to two answers while it packs windows, so this bounds the reader's memory per shard; 0
+   * size of a record (data and keys) in its last answer, within 1 .. `maxRecordsPerCall` (its first
+   * call takes records to be 1 KiB). A shard holds up to two answers while it packs windows, so this bounds the reader's memory per shard; 0
    * leaves `Limit` at `maxRecordsPerCall` (answers of up to 10 MB, Kinesis' own cap).
    * @defaultValue 2097152
    */
