@@ -22,7 +22,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { defaultMaxIdlePollMs } from '../src/actors/shard-actor.js';
+import { defaultMaxIdlePollMs } from '../src/actors/idle-polls.js';
 import { createStream } from '../src/aws/create-stream.js';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { createKinesisClient } from '../src/aws/kinesis-client.js';

@@ -2,7 +2,7 @@
 // each read, transform and emit finishes, so ordering, backpressure, drain and failure rules are
 // checked exactly, without threads, emulators or sleeps.
 import test from 'ava';
-import { alignedWait, defaultMaxIdlePollMs } from '../src/actors/shard-actor.js';
+import { alignedWait, defaultMaxIdlePollMs } from '../src/actors/idle-polls.js';
 import { ConnectorError, EmitError } from '../src/core/errors.js';
 import { SHARD_END } from '../src/core/sequence.js';
 import type { ReadResult } from '../src/sources/shard-source.js';

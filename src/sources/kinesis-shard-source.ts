@@ -96,23 +96,26 @@ class KinesisShardReader implements ShardReader {
   constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt) {
     // Before any answer, records are taken to be 1 KiB: a shard's first answer fits the budget too
     // (4 shards' first answers of 10,000 1-KB records held 40 MB at once, the e2e host thread's peak).
-    const max = options.maxRecordsPerCall ?? 10_000;
-    const budget = options.maxBytesPerCall ?? 0;
-    this.limit = budget > 0 ? Math.max(1, Math.min(max, Math.floor(budget / FIRST_RECORD_BYTES))) : max;
+    this.limit = this.limitFor(FIRST_RECORD_BYTES);
+  }
+
+  /** The `Limit` for records of this mean size: as many as fit `maxBytesPerCall`, within 1 .. `maxRecordsPerCall` (all of it without a budget). */
+  private limitFor(recordBytes: number): number {
+    const max = this.options.maxRecordsPerCall ?? 10_000;
+    const budget = this.options.maxBytesPerCall ?? 0;
+    return budget > 0 ? Math.max(1, Math.min(max, Math.floor(budget / Math.max(1, recordBytes)))) : max;
   }
 
   /** Sizes the next `Limit` from an answer's records (their data and keys: what an answer holds per record). */
   private learnLimit(records: SourceRecord[] | RecordSpans): void {
-    const budget = this.options.maxBytesPerCall ?? 0;
-    if (budget <= 0 || records.length === 0) return;
+    if ((this.options.maxBytesPerCall ?? 0) <= 0 || records.length === 0) return;
     let bytes = 0;
     if (Array.isArray(records)) for (const r of records) bytes += r.data.byteLength + r.sequenceNumber.length + r.partitionKey.length;
     else {
       const size = spanBytes(records);
       bytes = size.data + size.keys;
     }
-    const max = this.options.maxRecordsPerCall ?? 10_000;
-    this.limit = Math.max(1, Math.min(max, Math.floor(budget / Math.max(1, bytes / records.length))));
+    this.limit = this.limitFor(bytes / records.length);
   }
 
   private async freshIterator(signal?: AbortSignal): Promise<string> {
