@@ -59,3 +59,26 @@ test('credentials without keys: an error that names the service and host', async
   const err = await t.throwsAsync(signer.sign(BASE, Buffer.from('x')));
   t.regex(err.message, /credentials for kinesis at kinesis\.example have no accessKeyId/);
 });
+
+test('one signer over many calls: a session token that changes, seconds and days that pass, two header sets in turn; every call as the SDK signs it', async (t) => {
+  let token = 'token-a';
+  const provider = () => Promise.resolve({ ...KEYS, sessionToken: token });
+  const host = '127.0.0.1:4567';
+  const signer = new PostSigner({ region: 'us-east-1', service: 'kinesis', host, path: '/' }, provider);
+  const other = { 'content-type': 'application/x-amz-cbor-1.1', 'x-amz-target': 'Kinesis_20131202.ListShards', 'x-extra': '  two   spaces ' };
+  const start = Date.UTC(2026, 10, 27, 23, 59, 58, 500);
+  let calls = 0;
+  for (const offsetMs of [0, 100, 600, 1700, 2500, 86_400_000]) {
+    const date = new Date(start + offsetMs);
+    for (const headers of [BASE, other, BASE]) {
+      const body = Buffer.from(`body ${offsetMs} ${calls++}`);
+      const ours = await signer.sign(headers, body, date);
+      const [hostname, port] = host.split(':');
+      const sdk = await new SignatureV4({ service: 'kinesis', region: 'us-east-1', credentials: { ...KEYS, sessionToken: token }, sha256: Sha256, uriEscapePath: true }).sign(new HttpRequest({
+        method: 'POST', protocol: 'https:', hostname, port: Number(port), path: '/', headers: { ...headers, host, 'content-length': String(body.byteLength) }, body,
+      }), { signingDate: date });
+      t.deepEqual(ours, sdk.headers, `call ${calls} at +${offsetMs} ms`);
+    }
+    token = offsetMs === 600 ? '' : `token-${offsetMs}`; // an empty token: none is sent, as the SDK does
+  }
+});

@@ -38,6 +38,9 @@ export interface CborGetRecordsInput {
 
 const encoder = new Encoder({ useRecords: false });
 
+/** The same object on every call, so the signer keeps its canonical form. */
+const GET_RECORDS_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': CBOR_CONTENT_TYPE, 'x-amz-target': 'Kinesis_20131202.GetRecords' });
+
 export class KinesisCborClient {
   /** The endpoint calls go to, as used in error messages. */
   readonly endpoint: string;
@@ -78,7 +81,7 @@ export class KinesisCborClient {
   async getRecordSpans(input: CborGetRecordsInput, signal?: AbortSignal): Promise<CborGetRecordSpansOutput> {
     const what = `GetRecords${input.shardId ? ` of ${input.shardId}` : ''} at ${this.endpoint}`;
     const body = encoder.encode({ ShardIterator: input.shardIterator, Limit: input.limit });
-    const headers = await this.signer.sign({ 'content-type': CBOR_CONTENT_TYPE, 'x-amz-target': 'Kinesis_20131202.GetRecords' }, body);
+    const headers = await this.signer.sign(GET_RECORDS_HEADERS, body);
     const { res, bytes } = await this.send(headers, body, what, signal);
     const context: AnswerContext = {
       what, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '',

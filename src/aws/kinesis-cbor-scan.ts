@@ -267,7 +267,8 @@ export function scanGetRecordsAnswer(body: Uint8Array): ScannedAnswer | undefine
         const { major, arg } = s;
         if (major !== 4) throw GIVE_UP;
         // A count from the answer is not trusted with memory up front: GetRecords gives at most 10,000.
-        if (arg !== INDEFINITE) c.reserve(Math.min(arg, 10_000));
+        // An empty array (an idle shard's answer) reserves nothing.
+        if (arg !== INDEFINITE && arg > 0) c.reserve(Math.min(arg, 10_000));
         for (let i = 0; s.more(arg, i); i++) scanRecord(s, c);
       } else if (s.is(NEXT_SHARD_ITERATOR)) {
         if (s.absent()) continue;

@@ -44,14 +44,13 @@ export interface RetryOptions extends Partial<BackoffOptions> {
 
 /** Runs `fn` until it succeeds, a non-retriable error is thrown, attempts run out or `signal` aborts. */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const backoff = { ...BACKOFF_DEFAULTS, ...options };
-  const retriable = options.retriable ?? isRetriable;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (err) {
-      if (!retriable(err) || attempt + 1 >= options.attempts || options.signal?.aborted) throw err;
-      const delay = backoffDelay(attempt, backoff);
+      if (!(options.retriable ?? isRetriable)(err) || attempt + 1 >= options.attempts || options.signal?.aborted) throw err;
+      // Worked out only on a failure: most calls (every idle shard's polls) succeed at once.
+      const delay = backoffDelay(attempt, { ...BACKOFF_DEFAULTS, ...options });
       options.onRetry?.(err, attempt, delay);
       await sleep(delay, options.signal);
       if (options.signal?.aborted) throw err;

@@ -1,7 +1,7 @@
 /** Reads a Kinesis stream with ListShards, GetShardIterator and GetRecords. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisCborClient } from '../aws/kinesis-cbor-client.js';
-import { retry } from '../core/backoff.js';
+import { retry, type RetryOptions } from '../core/backoff.js';
 import { ConnectorError, describeError, isRetriable, showValue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RecordSpans, SourceRecord, StartAt } from '../core/records.js';
@@ -132,15 +132,23 @@ class KinesisShardReader implements ShardReader {
     return out.ShardIterator;
   }
 
+  /** Each operation's retry options, made once while the caller's signal stays the same (an actor reads with one signal). */
+  private readonly retries = new Map<string, RetryOptions>();
+
   private withRetry<T>(operation: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return retry(fn, {
-      attempts: Infinity,
-      signal,
-      // An expired iterator is handled by the caller (a new iterator after the last record read).
-      retriable: (err) => (err as Error).name !== 'ExpiredIteratorException' && isRetriable(err),
-      onRetry: (err, attempt, delayMs) => this.options.logger.warn(
-        { shardId: this.shardId, operation, attempt, delayMs, error: describeError(err) }, `${operation} failed; backing off`),
-    });
+    let options = this.retries.get(operation);
+    if (!options || options.signal !== signal) {
+      options = {
+        attempts: Infinity,
+        signal,
+        // An expired iterator is handled by the caller (a new iterator after the last record read).
+        retriable: (err) => (err as Error).name !== 'ExpiredIteratorException' && isRetriable(err),
+        onRetry: (err, attempt, delayMs) => this.options.logger.warn(
+          { shardId: this.shardId, operation, attempt, delayMs, error: describeError(err) }, `${operation} failed; backing off`),
+      };
+      this.retries.set(operation, options);
+    }
+    return retry(fn, options);
   }
 
   /**
