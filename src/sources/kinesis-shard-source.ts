@@ -8,6 +8,7 @@ import type { RecordSpans, SourceRecord, StartAt } from '../core/records.js';
 import { isSpanSequenceNumber, recordsOfSpans, sequenceNumberIn, spanBytes, spanSequenceText } from '../core/record-spans.js';
 import { isSequenceNumber } from '../core/sequence.js';
 import { checkShardId } from '../core/shard-id.js';
+import { Limiter } from '../core/limiter.js';
 import type { RawReadResult, ReadResult, ShardInfo, ShardReader, ShardSource } from './shard-source.js';
 import { kinesisSdk } from '../aws/sdk-modules.js';
 
@@ -44,7 +45,20 @@ interface RecordsPage {
 
 const NOT_STARTED = 'no shard of that answer is started';
 
+/**
+ * GetShardIterator calls of one source in flight at once. When many shards start together (1,000
+ * on one host thread), each SDK call's objects live until it answers: all at once, they outlive the
+ * young generation and stay in the old one as garbage until a full collection. 1,000 shards against
+ * the embedded Kinesis: the host thread's peak heap 107-116 MB unbounded, 72-83 with 32 at a time,
+ * 51-64 with 16, 49-50 with 8; the process's peak RSS 228-233, 194-195, 172-173 and 172 MB; the
+ * time until every shard had answered did not change (the emulator was the bound). 16 start 1,000
+ * shards in about 63 round trips.
+ */
+export const ITERATOR_CALLS_AT_ONCE = 16;
+
 export class KinesisShardSource implements ShardSource {
+  private readonly iteratorCalls = new Limiter(ITERATOR_CALLS_AT_ONCE);
+
   constructor(private readonly options: KinesisShardSourceOptions) {}
 
   /**
@@ -78,7 +92,7 @@ export class KinesisShardSource implements ShardSource {
   }
 
   openReader(shardId: string, startAt: StartAt): ShardReader {
-    return new KinesisShardReader(this.options, shardId, startAt);
+    return new KinesisShardReader(this.options, shardId, startAt, this.iteratorCalls);
   }
 
   async close(): Promise<void> {}
@@ -93,7 +107,8 @@ class KinesisShardReader implements ShardReader {
   /** The next GetRecords `Limit` (see `maxBytesPerCall`). */
   private limit: number;
 
-  constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt) {
+  constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt,
+    private readonly iteratorCalls: Limiter) {
     // Before any answer, records are taken to be 1 KiB: a shard's first answer fits the budget too
     // (4 shards' first answers of 10,000 1-KB records held 40 MB at once, the e2e host thread's peak).
     this.limit = this.limitFor(FIRST_RECORD_BYTES);
@@ -127,7 +142,7 @@ class KinesisShardReader implements ShardReader {
       StartingSequenceNumber: at.type === 'AFTER_SEQUENCE_NUMBER' || at.type === 'AT_SEQUENCE_NUMBER' ? at.sequenceNumber : undefined,
       Timestamp: at.type === 'AT_TIMESTAMP' ? new Date(at.timestamp) : undefined,
     };
-    const out = await this.withRetry('GetShardIterator', () => this.options.client.send(new GetShardIteratorCommand(input), { abortSignal: signal }), signal);
+    const out = await this.withRetry('GetShardIterator', () => this.iteratorCalls.run(() => this.options.client.send(new GetShardIteratorCommand(input), { abortSignal: signal })), signal);
     if (!out.ShardIterator) throw new ConnectorError(`GetShardIterator returned no iterator for ${this.shardId}`, { code: 'NO_ITERATOR', retriable: true });
     return out.ShardIterator;
   }
