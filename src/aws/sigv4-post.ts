@@ -14,8 +14,9 @@
  * `test/sigv4-post.test.ts` compares the two, header for header, for the same date and keys.
  * Every other call stays on the SDK.
  */
+// A namespace import: `hash` is looked up at run time (Node 20 before 20.12 has none, and a named
+// import of it would fail to load there).
 import * as crypto from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -38,10 +39,10 @@ export interface PostTarget {
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 
 /** node:crypto's one-shot digest where this Node has it (20.12 and later): no Hash object a call. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array | string, encoding: 'hex') => string }).hash;
+const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
 
 function sha256Hex(data: Uint8Array | string): string {
-  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
+  return oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /** Headers SigV4 adds whose values change from call to call. */
@@ -91,16 +92,17 @@ export class PostSigner {
     const scope = `${day}/${this.target.region}/${this.target.service}/aws4_request`;
     const payloadHash = sha256Hex(body);
     const token = creds.sessionToken || undefined;
+    // Canonical values: only a token can hold spaces to fold; the others are digits, hex and a date.
     const values: Record<PerCall, string | undefined> = {
-      'content-length': String(body.byteLength), 'x-amz-content-sha256': payloadHash, 'x-amz-date': longDate, 'x-amz-security-token': token,
+      'content-length': String(body.byteLength), 'x-amz-content-sha256': payloadHash, 'x-amz-date': longDate,
+      'x-amz-security-token': token === undefined ? undefined : canonicalValue(token),
     };
     const plan = this.planFor(headers, token !== undefined);
     let canonical = `POST\n${this.canonicalPath}\n\n`;
-    // Only a token can hold spaces to fold; the other values are digits, hex and a date.
-    for (const part of plan.parts) canonical += isPerCall(part) ? `${part}:${part === 'x-amz-security-token' ? canonicalValue(token!) : values[part]}\n` : part;
+    for (const part of plan.parts) canonical += isPerCall(part) ? `${part}:${values[part]}\n` : part;
     canonical += `\n${plan.signed}\n${payloadHash}`;
     const toSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonical)}`;
-    const signature = createHmac('sha256', this.signingKey(day, creds.secretAccessKey)).update(toSign).digest('hex');
+    const signature = crypto.createHmac('sha256', this.signingKey(day, creds.secretAccessKey)).update(toSign).digest('hex');
     const out: Record<string, string> = {
       ...headers, 'content-length': values['content-length']!, host: this.target.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': longDate,
     };
@@ -128,8 +130,8 @@ export class PostSigner {
   /** HMAC chain of the day, region and service; kept until the day or the secret changes. */
   private signingKey(day: string, secret: string): Buffer {
     if (this.key?.day === day && this.key.secret === secret) return this.key.bytes;
-    let bytes = createHmac('sha256', `AWS4${secret}`).update(day).digest();
-    for (const part of [this.target.region, this.target.service, 'aws4_request']) bytes = createHmac('sha256', bytes).update(part).digest();
+    let bytes = crypto.createHmac('sha256', `AWS4${secret}`).update(day).digest();
+    for (const part of [this.target.region, this.target.service, 'aws4_request']) bytes = crypto.createHmac('sha256', bytes).update(part).digest();
     this.key = { day, secret, bytes };
     return bytes;
   }

@@ -106,6 +106,8 @@ class KinesisShardReader implements ShardReader {
   private lastSeq: string | null = null;
   /** The next GetRecords `Limit` (see `maxBytesPerCall`). */
   private limit: number;
+  /** Each operation's retry options, made once while the caller's signal stays the same (an actor reads with one signal). */
+  private readonly retries = new Map<string, RetryOptions>();
 
   constructor(private readonly options: KinesisShardSourceOptions, private readonly shardId: string, private readonly startAt: StartAt,
     private readonly iteratorCalls: Limiter) {
@@ -146,9 +148,6 @@ class KinesisShardReader implements ShardReader {
     if (!out.ShardIterator) throw new ConnectorError(`GetShardIterator returned no iterator for ${this.shardId}`, { code: 'NO_ITERATOR', retriable: true });
     return out.ShardIterator;
   }
-
-  /** Each operation's retry options, made once while the caller's signal stays the same (an actor reads with one signal). */
-  private readonly retries = new Map<string, RetryOptions>();
 
   private withRetry<T>(operation: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     let options = this.retries.get(operation);
