@@ -337,9 +337,11 @@ test('a partial batch goes out when it comes of age (buffer.maxAgeMs after its f
   });
   await until(() => a.transform.calls.length === 1, 'the window is in the pool');
   const t0 = Date.now();
-  await new Promise((r) => setTimeout(r, 20));
-  t.is(a.emitter.calls.length, 0, 'not yet of age');
   while (a.emitter.calls.length === 0 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
+  // Not before it is of age: a timer never fires early (checked from below, so a busy machine's
+  // late timers cannot fail it; a sleep of 20 ms then "not yet" could, when the sleep ran long).
+  const flushedAfterMs = Date.now() - t0;
+  t.true(flushedAfterMs >= 60 - 2, `flushed ${flushedAfterMs} ms after the window went to the pool, at least buffer.maxAgeMs (60)`);
   t.is(a.emitter.calls.length, 1, 'flushed on age');
   t.deepEqual(a.emitter.calls[0].seqs, seqs(0, 3));
   next.resolve(response(shardRecords(3, 2)));
